@@ -1,0 +1,210 @@
+"""SP-API answers -> `Catalog` / `Offers`.
+
+Pure functions over the JSON shapes of Catalog Items 2022-04-01 (an `item` as returned by
+getCatalogItem or inside searchCatalogItems' `items`) and Product Pricing v0 (the
+`payload` of getItemOffers, also found in each getItemOffersBatch response body).
+Real answers omit blocks and vary in casing, so every lookup is defensive.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from .model import BrowseNode, Catalog, MainImage, Offer, Offers
+
+_IMAGE_ID = re.compile(r"/images/[A-Z]/([^/.]+)")
+_GALLERY_VARIANT = re.compile(r"^PT\d\d$")
+
+
+def image_id_from_link(link: str) -> str:
+    """`https://m.media-amazon.com/images/I/61AbC+dE.._SL1500_.jpg` -> `61AbC+dE`.
+
+    The id is the file name up to its first dot; size modifiers come after it.
+    """
+    match = _IMAGE_ID.search(link)
+    if match:
+        return match.group(1)
+    tail = link.rstrip("/").rsplit("/", 1)[-1]
+    return tail.split(".", 1)[0] or link
+
+
+def _for_marketplace(entries: Any, marketplace_id: str) -> dict[str, Any]:
+    """Each dataset is a list with one entry per marketplace: pick ours, else the first."""
+    if not isinstance(entries, list) or not entries:
+        return {}
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("marketplaceId") == marketplace_id:
+            return entry
+    first = entries[0]
+    return first if isinstance(first, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _chain(node: dict[str, Any]) -> tuple[str, ...]:
+    """Display names from the root down to `node`, following nested `parent` links."""
+    names: list[str] = []
+    seen = 0
+    while isinstance(node, dict) and seen < 50:
+        name = _text(node.get("displayName"))
+        if name:
+            names.append(name)
+        node = node.get("parent")  # type: ignore[assignment]
+        seen += 1
+    return tuple(reversed(names))
+
+
+def _browse_node(summary: dict[str, Any], classifications: dict[str, Any]) -> BrowseNode | None:
+    chains = [c for c in classifications.get("classifications") or [] if isinstance(c, dict)]
+    main = summary.get("browseClassification") or {}
+    node_id = _text(main.get("classificationId"))
+    chosen = next((c for c in chains if _text(c.get("classificationId")) == node_id), None)
+    if chosen is None and node_id is None and chains:
+        chosen = chains[0]
+    if chosen is not None:
+        return BrowseNode(
+            id=str(chosen.get("classificationId")),
+            name=_text(chosen.get("displayName")) or "",
+            path=_chain(chosen),
+        )
+    if node_id is None:
+        return None
+    name = _text(main.get("displayName")) or ""
+    return BrowseNode(id=node_id, name=name, path=(name,) if name else ())
+
+
+def _images(entry: dict[str, Any]) -> tuple[MainImage | None, tuple[str, ...]]:
+    images = [i for i in entry.get("images") or [] if isinstance(i, dict) and i.get("link")]
+    mains = [i for i in images if str(i.get("variant", "")).upper() == "MAIN"]
+    main = None
+    if mains:
+        # Several MAIN entries are the same picture at different sizes: keep the largest.
+        best = max(mains, key=lambda i: (_int(i.get("width")) or 0) * (_int(i.get("height")) or 0))
+        main = MainImage(
+            link=str(best["link"]),
+            image_id=image_id_from_link(str(best["link"])),
+            width=_int(best.get("width")),
+            height=_int(best.get("height")),
+        )
+    gallery: dict[str, str] = {}
+    for image in images:
+        variant = str(image.get("variant", "")).upper()
+        if _GALLERY_VARIANT.match(variant):
+            gallery.setdefault(variant, image_id_from_link(str(image["link"])))
+    return main, tuple(gallery[v] for v in sorted(gallery))
+
+
+def _relationships(entry: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    parents: list[str] = []
+    theme: str | None = None
+    for rel in entry.get("relationships") or []:
+        if not isinstance(rel, dict) or str(rel.get("type", "")).upper() != "VARIATION":
+            continue
+        for parent in rel.get("parentAsins") or []:
+            if parent and str(parent).upper() not in parents:
+                parents.append(str(parent).upper())
+        vt = rel.get("variationTheme") or {}
+        theme = theme or _text(vt.get("theme")) or (
+            "/".join(vt.get("attributes") or []) or None
+        )
+    return tuple(sorted(parents)), theme
+
+
+def _sales_rank_ids(entry: dict[str, Any]) -> tuple[str, ...]:
+    ids = {
+        str(r["classificationId"])
+        for r in entry.get("classificationRanks") or []
+        if isinstance(r, dict) and r.get("classificationId")
+    }
+    ids |= {
+        str(r["websiteDisplayGroup"])
+        for r in entry.get("displayGroupRanks") or []
+        if isinstance(r, dict) and r.get("websiteDisplayGroup")
+    }
+    return tuple(sorted(ids))
+
+
+def parse_catalog_item(item: dict[str, Any], marketplace_id: str) -> Catalog:
+    """A Catalog Items 2022-04-01 `item` -> `Catalog`. Missing blocks give empty fields."""
+    summary = _for_marketplace(item.get("summaries"), marketplace_id)
+    main_image, gallery = _images(_for_marketplace(item.get("images"), marketplace_id))
+    parents, theme = _relationships(_for_marketplace(item.get("relationships"), marketplace_id))
+    product_type = _text(_for_marketplace(item.get("productTypes"), marketplace_id).get("productType"))
+    return Catalog(
+        title=_text(summary.get("itemName")),
+        brand=_text(summary.get("brand") or summary.get("brandName")),
+        browse_node=_browse_node(summary, _for_marketplace(item.get("classifications"), marketplace_id)),
+        product_type=product_type,
+        item_classification=_text(summary.get("itemClassification")),
+        main_image=main_image,
+        gallery_image_ids=gallery,
+        parent_asins=parents,
+        variation_theme=theme,
+        sales_rank_ids=_sales_rank_ids(_for_marketplace(item.get("salesRanks"), marketplace_id)),
+    )
+
+
+def _get(d: dict[str, Any], *names: str) -> Any:
+    """First present key among `names`, ignoring case: real answers vary in casing."""
+    for name in names:
+        if name in d:
+            return d[name]
+    lowered = {k.lower(): v for k, v in d.items()}
+    for name in names:
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    return None
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def parse_offers(payload: dict[str, Any], my_seller_id: str | None = None) -> Offers:
+    """A getItemOffers `payload` -> `Offers`. Offers without a seller id are skipped."""
+    offers: list[Offer] = []
+    for raw in _get(payload, "Offers") or []:
+        if not isinstance(raw, dict):
+            continue
+        seller = _text(_get(raw, "SellerId"))
+        if not seller:
+            continue
+        sub = _text(_get(raw, "SubCondition")) or "new"
+        offers.append(
+            Offer(
+                seller_id=seller,
+                fulfillment="AFN" if _flag(_get(raw, "IsFulfilledByAmazon")) else "MFN",
+                condition=sub.lower(),
+                buybox=_flag(_get(raw, "IsBuyBoxWinner")),
+                mine=_flag(_get(raw, "MyOffer")) or (my_seller_id is not None and seller == my_seller_id),
+            )
+        )
+    summary = _get(payload, "Summary") or {}
+    total = _int(_get(summary, "TotalOfferCount")) if isinstance(summary, dict) else None
+    offers.sort(key=lambda o: (o.seller_id, o.fulfillment, o.condition))
+    return Offers(offers=tuple(_dedupe(offers)), total=total)
+
+
+def _dedupe(offers: Iterable[Offer]) -> list[Offer]:
+    seen: set[Offer] = set()
+    out = []
+    for offer in offers:
+        if offer not in seen:
+            seen.add(offer)
+            out.append(offer)
+    return out
