@@ -9,6 +9,7 @@ Real answers omit blocks and vary in casing, so every lookup is defensive.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from typing import Any, Iterable
 
 from .model import BrowseNode, Catalog, MainImage, Offer, Offers
@@ -22,6 +23,7 @@ def image_id_from_link(link: str) -> str:
 
     The id is the file name up to its first dot; size modifiers come after it.
     """
+    link = unquote(link)  # "41%2Babc" and "41+abc" are the same image
     match = _IMAGE_ID.search(link)
     if match:
         return match.group(1)
@@ -30,14 +32,20 @@ def image_id_from_link(link: str) -> str:
 
 
 def _for_marketplace(entries: Any, marketplace_id: str) -> dict[str, Any]:
-    """Each dataset is a list with one entry per marketplace: pick ours, else the first."""
-    if not isinstance(entries, list) or not entries:
+    """Each dataset is a list with one entry per marketplace: pick ours.
+
+    An entry without a marketplaceId is taken as ours; another marketplace's never is
+    (a US title must not be read as the Japanese one).
+    """
+    if not isinstance(entries, list):
         return {}
     for entry in entries:
         if isinstance(entry, dict) and entry.get("marketplaceId") == marketplace_id:
             return entry
-    first = entries[0]
-    return first if isinstance(first, dict) else {}
+    for entry in entries:
+        if isinstance(entry, dict) and "marketplaceId" not in entry:
+            return entry
+    return {}
 
 
 def _text(value: Any) -> str | None:
@@ -196,7 +204,8 @@ def parse_offers(payload: dict[str, Any], my_seller_id: str | None = None) -> Of
         )
     summary = _get(payload, "Summary") or {}
     total = _int(_get(summary, "TotalOfferCount")) if isinstance(summary, dict) else None
-    offers.sort(key=lambda o: (o.seller_id, o.fulfillment, o.condition))
+    # A full sort key: the same offers in another answer order must give equal content.
+    offers.sort(key=lambda o: (o.seller_id, o.fulfillment, o.condition, o.buybox, o.mine))
     return Offers(offers=tuple(_dedupe(offers)), total=total)
 
 

@@ -1,0 +1,448 @@
+"""The `watcher` command. Thin: parse options, call the stages, render.
+
+stdout carries data (tables, or one JSON document with --json); stderr carries progress,
+logs and `Error: ...` lines. Exit codes: 0 ok / nothing new, 3 new alerts or a mismatch,
+1 failure, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Callable, Iterator, Optional, TypeVar
+
+import typer
+
+from . import __version__, alerts, pipeline, store
+from .asins import normalize_asin, parse_watchlist
+from .config import Settings, load_settings
+from .errors import UsageError, WatcherError
+from .render import clean, describe, table, to_json
+from .timeutil import show, utc_now
+
+app = typer.Typer(
+    help="Watch Amazon listings for catalog hijacks: snapshots, history, alerts, evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("watcher")
+
+DbOption = Annotated[
+    Optional[Path],
+    typer.Option("--db", help="SQLite database file [env: WATCHER_DB; default ./watcher.db]", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress, warnings only (for cron).")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn the project's exceptions into one line on stderr and the right exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except WatcherError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("Error: interrupted; every ASIN finished before this point is saved", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _setup_logging(quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _settings(db: Optional[Path]) -> Settings:
+    settings = load_settings(db)
+    for warning in settings.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    return settings
+
+
+@contextlib.contextmanager
+def _database(db: Optional[Path], create: bool = True) -> Iterator[tuple[Settings, Any]]:
+    settings = _settings(db)
+    database = store.open_db(settings.db_path, create=create)
+    try:
+        yield settings, database
+    finally:
+        database.close()
+
+
+def _asin(value: str) -> str:
+    return normalize_asin(value)
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    """watcher: a catalog-hijack watcher for Amazon sellers (Amazon.co.jp first).
+
+    Example: watcher import my-asins.txt && watcher run && watcher alerts
+    """
+    if version:
+        typer.echo(f"watcher {__version__}")
+        raise typer.Exit(0)
+
+
+# --- watch list ---------------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def add(
+    asins: Annotated[list[str], typer.Argument(help="One or more ASINs.", show_default=False)],
+    label: Annotated[Optional[str], typer.Option("--label", "-l", help="A name you recognise, e.g. 赤いバッグ.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add ASINs to the watch list.
+
+    Example: watcher add B0XXXXXXXX --label "赤いバッグ"
+    """
+    checked = [_asin(a) for a in asins]
+    with _database(db) as (_, database):
+        added, updated = store.add_asins(database, [(a, label) for a in checked], utc_now())
+    typer.echo(f"added {added}, updated {updated}", err=True)
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    file: Annotated[Path, typer.Argument(help="Text (one ASIN a line), CSV or TSV; UTF-8, BOM or CP932.")],
+    db: DbOption = None,
+) -> None:
+    """Import ASINs from a file: plain text, or a Seller Central CSV/TSV report.
+
+    Bad lines are reported with their line numbers; the good ones are still imported.
+
+    Example: watcher import my-asins.txt
+    """
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
+    result = parse_watchlist(data, str(file))
+    for problem in result.problems:
+        typer.echo(f"{file}:{problem.line}: {clean(problem.text)}: {problem.message}", err=True)
+    with _database(db) as (_, database):
+        added, updated = store.add_asins(database, [(e.asin, e.label) for e in result.entries], utc_now())
+    typer.echo(
+        f"imported {len(result.entries)} ASINs ({added} new, {updated} updated), "
+        f"{result.duplicates} duplicate lines merged, {len(result.problems)} bad lines skipped",
+        err=True,
+    )
+    if result.problems and not result.entries:
+        raise typer.Exit(2)
+
+
+@app.command("list")
+@handle_errors
+def list_(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """List the watched ASINs.
+
+    Example: watcher list --json
+    """
+    with _database(db, create=False) as (settings, database):
+        rows = store.watched(database)
+    if json_out:
+        typer.echo(to_json([r.__dict__ for r in rows]))
+        return
+    typer.echo(
+        table(
+            ["ASIN", "label", "last status", "last checked", "baseline"],
+            [[r.asin, r.label or "", r.last_status or "-", show(r.last_checked, settings.zone), "yes" if r.has_baseline else "no"] for r in rows],
+        )
+    )
+
+
+@app.command()
+@handle_errors
+def remove(
+    asin: Annotated[str, typer.Argument(help="The ASIN to stop watching.")],
+    db: DbOption = None,
+) -> None:
+    """Stop watching an ASIN. Its history is kept for evidence.
+
+    Example: watcher remove B0XXXXXXXX
+    """
+    with _database(db, create=False) as (_, database):
+        store.remove_asin(database, _asin(asin))
+    typer.echo(f"removed {asin}", err=True)
+
+
+# --- run ---------------------------------------------------------------------------------
+
+
+def _progress_callback(total: int, quiet: bool) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    if quiet or total == 0:
+        return None, lambda: None
+    if sys.stderr.isatty():
+        bar = typer.progressbar(length=total, label="checking", file=sys.stderr)
+        bar.__enter__()
+        return bar.update, lambda: bar.__exit__(None, None, None)
+    done = [0]
+    step = max(1, total // 10)
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if done[0] % step == 0 or done[0] == total:
+            log.info("checked %d/%d", done[0], total)
+
+    return tick, lambda: None
+
+
+def _render_summary(summary: pipeline.RunSummary, zone: str) -> str:
+    lines = [
+        f"run {summary.run_id} at {show(summary.started_at, zone)}: checked {summary.checked}, "
+        f"changed {summary.changed}, failed {summary.failed}, not found {summary.not_found}, "
+        f"new alerts {len(summary.new_alerts)}, resolved {summary.resolved_alerts}"
+    ]
+    if summary.new_alerts:
+        lines.append(
+            table(
+                ["ASIN", "severity", "kind", "cause", "what"],
+                [[a["asin"], a["severity"], a["kind"], a["cause"], describe(a["kind"], a["before"], a["after"], a["detail"])] for a in summary.new_alerts],
+                max_col=70,
+            )
+        )
+    return "\n".join(lines)
+
+
+def _execute_run(database: Any, source: Any, settings: Settings, quiet: bool, source_name: str, now: Any = None) -> pipeline.RunSummary:
+    total = len(store.watched(database))
+    tick, done = _progress_callback(total, quiet)
+    try:
+        return pipeline.run(
+            database, source, now=now, my_seller_id=settings.seller_id or getattr(source, "seller_id", None),
+            source_name=source_name, progress=tick,
+        )
+    finally:
+        done()
+        source.close()
+
+
+def _open_source(settings: Settings, scenario: Optional[Path], night: int) -> tuple[Any, str, Any]:
+    if scenario is not None:
+        from .source.replay import ReplaySource, Scenario
+
+        replay = ReplaySource(Scenario(scenario), night, settings.seller_id)
+        return replay, f"replay:{scenario.name}#{night}", replay.night.at
+    from .source.spapi import SpApiSource
+
+    settings.require_credentials()
+    return SpApiSource(settings), "spapi", None
+
+
+@app.command()
+@handle_errors
+def run(
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    quiet: QuietOption = False,
+    scenario: Annotated[Optional[Path], typer.Option("--scenario", help="Replay a recorded scenario folder instead of calling the SP-API.")] = None,
+    night: Annotated[int, typer.Option("--night", help="With --scenario: which night to replay.")] = 1,
+) -> None:
+    """Snapshot every watched ASIN, compare with its baseline, raise alerts.
+
+    The first run records the baseline silently. Exit 0: nothing new; 3: new alerts;
+    1: the run failed; 2: usage or configuration error.
+
+    Example: watcher run --quiet || notify-send "watcher: new alerts"
+    """
+    _setup_logging(quiet or json_out)
+    with _database(db) as (settings, database):
+        if not store.watched(database):
+            raise UsageError("the watch list is empty: add ASINs with `watcher add` or `watcher import`")
+        source, name, now = _open_source(settings, scenario, night)
+        summary = _execute_run(database, source, settings, quiet or json_out, name, now)
+    typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
+    raise typer.Exit(3 if summary.new_alerts else 0)
+
+
+# --- alerts, history, accept ---------------------------------------------------------------
+
+
+@app.command("alerts")
+@handle_errors
+def alerts_(
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include resolved and accepted alerts.")] = False,
+    asin: Annotated[Optional[str], typer.Option("--asin", help="Only this ASIN.")] = None,
+) -> None:
+    """Show open alerts, newest first.
+
+    Example: watcher alerts --all --json
+    """
+    with _database(db, create=False) as (settings, database):
+        rows = store.alerts(database, include_closed=all_, asin=_asin(asin) if asin else None)
+    if json_out:
+        typer.echo(to_json([r.__dict__ for r in rows]))
+        return
+    if not rows:
+        typer.echo("no open alerts" if not all_ else "no alerts")
+        return
+    typer.echo(
+        table(
+            ["id", "ASIN", "label", "severity", "status", "cause", "opened", "what"],
+            [[r.id, r.asin, r.label or "", r.severity, r.status, r.cause, show(r.opened_at, settings.zone), describe(r.kind, r.before, r.after, r.detail)] for r in rows],
+            max_col=60,
+        )
+    )
+
+
+def _history_rows(database: Any, asin: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for version in store.catalog_versions(database, asin):
+        cat = version.content
+        rows.append(
+            {
+                "part": "catalog",
+                "version": version.version,
+                "first_seen": version.first_seen,
+                "last_seen": version.last_seen,
+                "status": version.status,
+                "title": getattr(cat, "title", None),
+                "browse_node": getattr(getattr(cat, "browse_node", None), "name", None),
+                "main_image": getattr(getattr(cat, "main_image", None), "image_id", None),
+                "parents": list(getattr(cat, "parent_asins", ()) or ()),
+            }
+        )
+    for version in store.offer_versions(database, asin):
+        offers = version.content
+        rows.append(
+            {
+                "part": "offers",
+                "version": version.version,
+                "first_seen": version.first_seen,
+                "last_seen": version.last_seen,
+                "sellers": [o.seller_id for o in getattr(offers, "offers", ())],
+                "buybox": sorted(offers.buybox_seller_ids()) if offers is not None and hasattr(offers, "buybox_seller_ids") else [],
+            }
+        )
+    return rows
+
+
+@app.command()
+@handle_errors
+def history(
+    asin: Annotated[str, typer.Argument(help="The ASIN.")],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Show the versions of one listing, with first and last seen times.
+
+    Example: watcher history B0XXXXXXXX
+    """
+    asin = _asin(asin)
+    with _database(db, create=False) as (settings, database):
+        store.require_known(database, asin)
+        rows = _history_rows(database, asin)
+    if json_out:
+        typer.echo(to_json({"asin": asin, "versions": rows}))
+        return
+    catalog = [r for r in rows if r["part"] == "catalog"]
+    offers = [r for r in rows if r["part"] == "offers"]
+    typer.echo(
+        table(
+            ["v", "first seen", "last seen", "status", "title", "browse node", "main image", "parent"],
+            [[r["version"], show(r["first_seen"], settings.zone), show(r["last_seen"], settings.zone), r["status"], r["title"], r["browse_node"], r["main_image"], ",".join(r["parents"])] for r in catalog],
+            max_col=40,
+        )
+    )
+    if offers:
+        typer.echo("")
+        typer.echo(
+            table(
+                ["v", "first seen", "last seen", "sellers", "Buy Box"],
+                [[r["version"], show(r["first_seen"], settings.zone), show(r["last_seen"], settings.zone), ", ".join(r["sellers"]), ", ".join(r["buybox"])] for r in offers],
+                max_col=60,
+            )
+        )
+
+
+@app.command()
+@handle_errors
+def accept(
+    asin: Annotated[str, typer.Argument(help="The ASIN whose current state is correct.")],
+    db: DbOption = None,
+) -> None:
+    """Make the listing's current state its new baseline; its open alerts close.
+
+    Example: watcher accept B0XXXXXXXX
+    """
+    asin = _asin(asin)
+    with _database(db, create=False) as (_, database):
+        closed = alerts.accept(database, asin, utc_now())
+    typer.echo(f"{asin}: current state accepted as baseline, {closed} alerts closed", err=True)
+
+
+# --- images ----------------------------------------------------------------------------------
+
+
+@app.command("compare-images")
+@handle_errors
+def compare_images(
+    old: Annotated[str, typer.Argument(help="The image you registered: a file path or URL.")],
+    new: Annotated[str, typer.Argument(help="The image the listing shows: a file path or URL.")],
+    json_out: JsonOption = False,
+) -> None:
+    """Compare two product images: same, recolored, different or edited (and low_res).
+
+    Exit 0 when they show the same picture, 3 otherwise.
+
+    Example: watcher compare-images registered.jpg https://m.media-amazon.com/images/I/xxxx.jpg
+    """
+    from .images import analyse, compare, read_image
+
+    old_fp, _ = analyse(read_image(old))
+    new_fp, _ = analyse(read_image(new))
+    result = compare(old_fp, new_fp)
+    if json_out:
+        typer.echo(to_json({"verdict": result.verdict, "low_res": result.low_res, "scores": result.scores}))
+    else:
+        scores = ", ".join(f"{k}={v:.3g}" for k, v in sorted(result.scores.items()))
+        typer.echo(f"{result.verdict}{' (low resolution)' if result.low_res else ''}  [{scores}]")
+    raise typer.Exit(0 if result.verdict == "same" and not result.low_res else 3)
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def demo(
+    db: Annotated[Optional[Path], typer.Option("--db", help="Keep the demo database here (default: a temporary file).")] = None,
+) -> None:
+    """Run the whole story on bundled data: no credentials, no network.
+
+    Four nights of a recorded scenario: a baseline; another seller joins and swaps the main
+    image for another colour; a parent ASIN turns a ballpoint pen into a bag; a failed
+    fetch (no alert) and a listing back to normal (its alert resolves).
+
+    Example: watcher demo
+    """
+    from .demo import run_demo
+
+    raise typer.Exit(run_demo(db))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

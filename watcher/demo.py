@@ -1,0 +1,63 @@
+"""`watcher demo`: the bundled four-night scenario through the real pipeline."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import typer
+
+from . import pipeline, store
+from .render import describe, table
+from .source.replay import ReplaySource, Scenario
+from .timeutil import show
+
+SCENARIO = Path(__file__).parent / "demo_data" / "scenario"
+
+
+def _say(text: str = "") -> None:
+    typer.echo(text)
+
+
+def run_demo(db_path: Path | None = None) -> int:
+    scenario = Scenario(SCENARIO)
+    with tempfile.TemporaryDirectory(prefix="watcher-demo-") as tmp:
+        path = db_path or Path(tmp) / "demo.db"
+        if path.exists():
+            path.unlink()
+        db = store.open_db(path)
+        try:
+            store.add_asins(db, [(w["asin"], w.get("label")) for w in scenario.watch], scenario.night(1).at)
+            for number in scenario.nights:
+                source = ReplaySource(scenario, number)
+                summary = pipeline.run(
+                    db, source, now=source.night.at, my_seller_id=scenario.seller_id,
+                    source_name=f"demo#{number}",
+                )
+                _report_night(number, summary)
+            _say("Open alerts now (watcher alerts):")
+            rows = store.alerts(db)
+            _say(table(
+                ["ASIN", "label", "severity", "cause", "what"],
+                [[a.asin, a.label or "", a.severity, a.cause, describe(a.kind, a.before, a.after, a.detail)] for a in rows],
+                max_col=60,
+            ))
+            _say()
+            _say(f"Database: {path if db_path else '(temporary; pass --db demo.db to keep it)'}")
+            _say("Try: watcher history B0DEMO0002 --db demo.db, watcher alerts --all --db demo.db")
+        finally:
+            db.close()
+    return 0
+
+
+def _report_night(number: int, summary: pipeline.RunSummary) -> None:
+    _say(f"Night {number} ({show(summary.started_at)}): checked {summary.checked}, "
+         f"failed {summary.failed}, new alerts {len(summary.new_alerts)}, resolved {summary.resolved_alerts}")
+    if number == 1:
+        _say("  first run: baselines recorded silently")
+    for failure in summary.failures:
+        _say(f"  ! {failure['asin']}: {failure['stage']} failed ({failure['error']}); no alert raised")
+    for alert in summary.new_alerts:
+        what = describe(alert["kind"], alert["before"], alert["after"], alert["detail"])
+        _say(f"  + [{alert['severity']}] {alert['asin']} {what}  (cause: {alert['cause']})")
+    _say()
