@@ -17,7 +17,7 @@ def snap(cat=None, off=None, asin="B0TEST0001", status="ok"):
 @pytest.fixture(scope="module")
 def fps():
     red, _ = analyse(product_image((200, 30, 30)))
-    red_again, _ = analyse(product_image((200, 30, 30), size=800))
+    red_again, _ = analyse(product_image((200, 30, 30), size=1200))
     blue, _ = analyse(product_image((30, 60, 200)))
     pen, _ = analyse(product_image((20, 20, 20), shape="pen"))
     return {"61RedBag001": red, "61RedBag002": red_again, "61BlueBag01": blue, "61Pen000001": pen}

@@ -10,7 +10,7 @@ from watcher import alerts, pipeline, store
 T0 = datetime(2026, 11, 1, 18, 10, tzinfo=timezone.utc)
 IMAGES = {
     "61RedBag001": product_image((200, 30, 30)),
-    "61RedBag002": product_image((200, 30, 30), size=900),
+    "61RedBag002": product_image((200, 30, 30), size=1200),
     "61BlueBag01": product_image((30, 60, 200)),
     "61Pen000001": product_image((20, 20, 20), shape="pen"),
 }
