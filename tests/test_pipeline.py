@@ -58,7 +58,7 @@ def test_hijack_opens_once_then_resolves(db):
     assert len(open_kinds(db, BAG)) == 3
     # Back to baseline: every alert resolves itself.
     s4, _ = night(db, 4, [ok(BAG, catalog()), ok(PEN, PEN_CAT)])
-    assert s4.resolved_alerts == 3 and open_kinds(db) == []
+    assert len(s4.resolved_alerts) == 3 and open_kinds(db) == []
     assert {a.status for a in store.alerts(db, include_closed=True)} == {"resolved"}
 
 
@@ -82,7 +82,7 @@ def test_fetch_failure_is_never_an_alert_and_keeps_alerts_open(db):
     night(db, 1, [ok(BAG, catalog()), ok(PEN, PEN_CAT)])
     night(db, 2, [ok(BAG, catalog(title="別の商品")), ok(PEN, PEN_CAT)])
     s3, _ = night(db, 3, [failed(BAG), failed(PEN)])
-    assert s3.failed == 2 and s3.new_alerts == [] and s3.resolved_alerts == 0
+    assert s3.failed == 2 and s3.new_alerts == [] and s3.resolved_alerts == []
     assert open_kinds(db) == [(BAG, "title_changed")]
     assert [f["asin"] for f in store.run_failures(db, s3.run_id)] == [BAG, PEN]
     # A failure writes no version: last_seen of the current version stays at night 2.
@@ -98,7 +98,7 @@ def test_listing_gone_only_after_two_consecutive_not_found(db):
     s4, _ = night(db, 4, [not_found(BAG), ok(PEN, PEN_CAT)])
     assert [a["kind"] for a in s4.new_alerts] == ["listing_gone"]
     s5, _ = night(db, 5, [ok(BAG, catalog()), ok(PEN, PEN_CAT)])
-    assert s5.resolved_alerts == 1 and open_kinds(db) == []
+    assert s5.resolved_alerts == [{"asin": BAG, "kind": "listing_gone"}] and open_kinds(db) == []
 
 
 def test_not_found_then_ok_raises_nothing(db):
@@ -161,3 +161,11 @@ def test_killed_run_is_marked_interrupted_and_keeps_finished_asins(db):
         pipeline.run(db, Boom([ok(BAG, catalog()), ok(PEN, PEN_CAT)], IMAGES), now=T0, my_seller_id=ME)
     assert store.latest_snapshot(db, BAG) is not None and store.latest_snapshot(db, PEN) is None
     assert store.runs(db)[0]["status"] == "interrupted"
+    # The next run still judges what the killed run stored but never evaluated.
+    night(db, 1, [ok(BAG, catalog()), ok(PEN, PEN_CAT)])
+    s2, _ = night(db, 2, [ok(BAG, catalog(title="別の商品")), ok(PEN, PEN_CAT)])
+    killed = Boom([ok(BAG, catalog(title="別の商品 2")), ok(PEN, PEN_CAT)], IMAGES)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(db, killed, now=T0 + timedelta(days=2), my_seller_id=ME)
+    night(db, 3, [ok(BAG, catalog(title="別の商品 2")), ok(PEN, PEN_CAT)])
+    assert store.alerts(db)[0].after == "別の商品 2"

@@ -132,7 +132,7 @@ def _plain(value: Any) -> Any:
 @dataclass(frozen=True)
 class Outcome:
     opened: tuple[dict[str, Any], ...] = ()
-    resolved: int = 0
+    resolved: tuple[dict[str, str], ...] = ()
 
 
 def evaluate(db: Database, asin: str, run_id: int, now: datetime, my_seller_id: str | None) -> Outcome:
@@ -143,6 +143,7 @@ def evaluate(db: Database, asin: str, run_id: int, now: datetime, my_seller_id: 
         return Outcome()
     base_cat, base_off = store.baseline_ids(db, asin)
     with db.atomic():
+        store.clear_evaluation(db, asin)
         if base_cat is None:
             if current.status == "ok":
                 # First good observation: it becomes the baseline, silently.
@@ -164,7 +165,8 @@ def evaluate(db: Database, asin: str, run_id: int, now: datetime, my_seller_id: 
         ctx = Context(previous, current, baseline, parents, fps, my_seller_id)
         changes = diff(baseline, current, fps, my_seller_id)
         confirmed = store.not_found_streak(db, asin) >= 2
-        decided = plan(changes, store.open_alerts_by_kind(db, asin), ctx, confirmed)
+        open_now = store.open_alerts_by_kind(db, asin)
+        decided = plan(changes, open_now, ctx, confirmed)
         opened = []
         for change, cause in decided.open:
             store.open_alert(db, asin, change.kind, change.severity, cause, change.before, change.after, change.detail, run_id, now)
@@ -174,7 +176,8 @@ def evaluate(db: Database, asin: str, run_id: int, now: datetime, my_seller_id: 
             store.update_alert(db, alert_id, change.severity, change.after, change.detail, now)
         for alert_id in decided.resolve:
             store.close_alert(db, alert_id, "resolved", run_id, now)
-    return Outcome(tuple(opened), len(decided.resolve))
+    resolved = tuple({"asin": asin, "kind": k} for k, a in open_now.items() if a.id in decided.resolve)
+    return Outcome(tuple(opened), resolved)
 
 
 def _image_id(snap: Snapshot) -> str | None:

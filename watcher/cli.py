@@ -212,7 +212,7 @@ def _render_summary(summary: pipeline.RunSummary, zone: str) -> str:
     lines = [
         f"run {summary.run_id} at {show(summary.started_at, zone)}: checked {summary.checked}, "
         f"changed {summary.changed}, failed {summary.failed}, not found {summary.not_found}, "
-        f"new alerts {len(summary.new_alerts)}, resolved {summary.resolved_alerts}"
+        f"new alerts {len(summary.new_alerts)}, resolved {len(summary.resolved_alerts)}"
     ]
     if summary.new_alerts:
         lines.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,8 @@ def _say(text: str = "") -> None:
 
 
 def run_demo(db_path: Path | None = None) -> int:
+    # Failures are part of the story and reported per night; no duplicate log lines.
+    logging.getLogger("watcher").setLevel(logging.ERROR)
     scenario = Scenario(SCENARIO)
     with tempfile.TemporaryDirectory(prefix="watcher-demo-") as tmp:
         path = db_path or Path(tmp) / "demo.db"
@@ -52,7 +55,7 @@ def run_demo(db_path: Path | None = None) -> int:
 
 def _report_night(number: int, summary: pipeline.RunSummary) -> None:
     _say(f"Night {number} ({show(summary.started_at)}): checked {summary.checked}, "
-         f"failed {summary.failed}, new alerts {len(summary.new_alerts)}, resolved {summary.resolved_alerts}")
+         f"failed {summary.failed}, new alerts {len(summary.new_alerts)}, resolved {len(summary.resolved_alerts)}")
     if number == 1:
         _say("  first run: baselines recorded silently")
     for failure in summary.failures:
@@ -60,4 +63,6 @@ def _report_night(number: int, summary: pipeline.RunSummary) -> None:
     for alert in summary.new_alerts:
         what = describe(alert["kind"], alert["before"], alert["after"], alert["detail"])
         _say(f"  + [{alert['severity']}] {alert['asin']} {what}  (cause: {alert['cause']})")
+    for alert in summary.resolved_alerts:
+        _say(f"  - resolved: {alert['asin']} {alert['kind']} (the listing is back to its baseline)")
     _say()

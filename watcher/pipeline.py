@@ -34,7 +34,7 @@ class RunSummary:
     not_found: int = 0
     parents_checked: int = 0
     new_alerts: list[dict[str, Any]] = field(default_factory=list)
-    resolved_alerts: int = 0
+    resolved_alerts: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     status: str = "ok"
 
@@ -45,7 +45,7 @@ class RunSummary:
             "failed": self.failed,
             "not_found": self.not_found,
             "new_alerts": len(self.new_alerts),
-            "resolved_alerts": self.resolved_alerts,
+            "resolved_alerts": len(self.resolved_alerts),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -56,34 +56,35 @@ class RunSummary:
             **self.counts(),
             "parents_checked": self.parents_checked,
             "new_alerts": self.new_alerts,
+            "resolved": self.resolved_alerts,
             "failures": self.failures,
         }
 
 
-def _fingerprint_main_image(db: Database, source: Source, run_id: int, obs: Observation, now: datetime) -> None:
-    """Download and fingerprint the main image only when its id is new to us."""
+def _fingerprint_main_image(db: Database, source: Source, run_id: int, obs: Observation, now: datetime) -> bool:
+    """Download and fingerprint the main image only when its id is new to us. True if saved."""
     catalog = obs.snapshot.catalog
     if catalog is None or catalog.main_image is None:
-        return
+        return False
     image = catalog.main_image
     if store.has_fingerprint(db, image.image_id):
-        return
+        return False
     try:
         fingerprint, copy = analyse(source.fetch_image(image.link))
     except ImageError as exc:
         # Unknown is not a change: without a fingerprint the diff holds its verdict back.
         store.record_failure(db, run_id, obs.snapshot.asin, "image", str(exc))
         log.warning("%s: main image %s: %s", obs.snapshot.asin, image.image_id, exc)
-        return
+        return False
     store.save_image(db, image.image_id, fingerprint, copy, image.link, now)
+    return True
 
 
 def _record(db: Database, heads: store.Heads, source: Source, run_id: int, obs: Observation,
             now: datetime, summary: RunSummary) -> None:
     snap = obs.snapshot
-    if snap.status == "ok":
-        _fingerprint_main_image(db, source, run_id, obs, now)
-    recorded = store.record_observation(db, heads, run_id, obs, now)
+    new_image = snap.status == "ok" and _fingerprint_main_image(db, source, run_id, obs, now)
+    recorded = store.record_observation(db, heads, run_id, obs, now, new_image)
     summary.changed += recorded.changed
     if snap.status == "fetch_failed":
         summary.failed += 1
@@ -126,10 +127,11 @@ def run(
         for obs in source.observe(parent_list, with_offers=False):
             _record(db, heads, source, run_id, obs, now, summary)
             summary.parents_checked += 1
-        for asin in watch:
+        # Only ASINs where something moved: an unchanged night costs no diff at all.
+        for asin in store.needing_evaluation(db):
             outcome = alerts.evaluate(db, asin, run_id, now, my_seller_id)
             summary.new_alerts.extend(outcome.opened)
-            summary.resolved_alerts += outcome.resolved
+            summary.resolved_alerts.extend(outcome.resolved)
     except WatcherError as exc:
         summary.status = "failed"
         store.finish_run(db, run_id, utc_now(), "failed", summary.counts(), str(exc))

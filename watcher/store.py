@@ -50,6 +50,7 @@ def _initial(db: Database) -> None:
             baseline_offers INTEGER,                -- offer_versions.id
             baseline_at TEXT,
             not_found_streak INTEGER NOT NULL DEFAULT 0,
+            needs_eval INTEGER NOT NULL DEFAULT 0,  -- observed something alerts have not judged yet
             last_status TEXT,
             last_checked TEXT
         );
@@ -380,8 +381,16 @@ class Recorded:
     not_found_streak: int
 
 
-def record_observation(db: Database, heads: Heads, run_id: int, observation: Observation, now: datetime) -> Recorded:
-    """Write one ASIN's result in one transaction. A failure writes no version at all."""
+def record_observation(
+    db: Database, heads: Heads, run_id: int, observation: Observation, now: datetime, new_image: bool = False
+) -> Recorded:
+    """Write one ASIN's result in one transaction. A failure writes no version at all.
+
+    The ASIN is flagged for alert evaluation when anything the alerts depend on moved:
+    a new version, a not_found (the streak counts), or a newly fingerprinted image. The
+    flag lives in the database so that a run killed before its alerts were evaluated
+    still gets them evaluated by the next run.
+    """
     snap = observation.snapshot
     seen = to_db(now)
     changed = False
@@ -404,11 +413,26 @@ def record_observation(db: Database, heads: Heads, run_id: int, observation: Obs
             )
         elif observation.offers_error:
             record_failure(db, run_id, snap.asin, "offers", observation.offers_error)
+        dirty = changed or new_image or snap.status == "not_found"
         db.execute(
-            "UPDATE asins SET last_status = ?, last_checked = ?, not_found_streak = ? WHERE asin = ?",
-            [snap.status, seen, streak, snap.asin],
+            "UPDATE asins SET last_status = ?, last_checked = ?, not_found_streak = ?, "
+            "needs_eval = MAX(needs_eval, ?) WHERE asin = ?",
+            [snap.status, seen, streak, int(dirty), snap.asin],
         )
     return Recorded(changed, streak)
+
+
+def needing_evaluation(db: Database) -> list[str]:
+    """Watched ASINs whose alerts must be brought up to date (or that have no baseline yet)."""
+    rows = db.execute(
+        "SELECT asin FROM asins WHERE role = 'watched' AND (needs_eval = 1 OR baseline_catalog IS NULL) "
+        "ORDER BY asin"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def clear_evaluation(db: Database, asin: str) -> None:
+    db.execute("UPDATE asins SET needs_eval = 0 WHERE asin = ?", [asin])
 
 
 # --- reading snapshots back -----------------------------------------------------------------
