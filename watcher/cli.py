@@ -244,9 +244,9 @@ def _open_source(settings: Settings, scenario: Optional[Path], night: int) -> tu
 
         replay = ReplaySource(Scenario(scenario), night, settings.seller_id)
         return replay, f"replay:{scenario.name}#{night}", replay.night.at
+    settings.require_credentials()
     from .source.spapi import SpApiSource
 
-    settings.require_credentials()
     return SpApiSource(settings), "spapi", None
 
 
