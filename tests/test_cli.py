@@ -17,6 +17,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("WATCHER_DB", str(tmp_path / "w.db"))
     monkeypatch.setenv("WATCHER_CONFIG", str(tmp_path / "none.toml"))
     (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    (tmp_path / "none.toml").chmod(0o600)
     for name in ("LWA_APP_ID", "LWA_CLIENT_SECRET", "SP_API_REFRESH_TOKEN", "WATCHER_SELLER_ID"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
@@ -112,6 +113,12 @@ def test_run_without_credentials_is_a_config_error(env):
     result = invoke("run")
     assert result.exit_code == 2
     assert "LWA_APP_ID" in result.stderr and result.stderr.startswith("Error: ")
+
+
+def test_config_file_readable_by_others_is_warned(env):
+    (env / "none.toml").chmod(0o644)
+    result = invoke("list")
+    assert "readable by other users" in result.stderr
 
 
 def test_run_with_empty_watch_list(env):
