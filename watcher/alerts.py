@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from . import store
 from .diff import Change, diff, normalize_text
+from .errors import UsageError
 from .images import Fingerprint
 from .model import Snapshot
 
@@ -147,7 +148,7 @@ def evaluate(db: Database, asin: str, run_id: int, now: datetime, my_seller_id: 
         if base_cat is None:
             if current.status == "ok":
                 # First good observation: it becomes the baseline, silently.
-                store.set_baseline(db, asin, cat_id, off_id, now)
+                store.set_baseline(db, asin, cat_id, off_id, now, how="first_run")
             return Outcome()
         if base_off is None and off_id is not None:
             store.set_baseline_offers(db, asin, off_id)
@@ -191,7 +192,7 @@ def accept(db: Database, asin: str, now: datetime) -> int:
     store.require_known(db, asin)
     cat_id, off_id = store.latest_ids(db, asin)
     if cat_id is None:
-        raise store.UsageError(f"{asin} has not been observed yet: run `watcher run` first")
+        raise UsageError(f"{asin} has not been observed yet: run `watcher run` first")
     with db.atomic():
         store.set_baseline(db, asin, cat_id, off_id, now)
         open_now = store.open_alerts_by_kind(db, asin)

@@ -66,6 +66,9 @@ def _setup_logging(quiet: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    # One line per HTTP request is noise for a seller (and a night has thousands).
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _settings(db: Optional[Path]) -> Settings:
@@ -245,9 +248,11 @@ def _open_source(settings: Settings, scenario: Optional[Path], night: int) -> tu
         replay = ReplaySource(Scenario(scenario), night, settings.seller_id)
         return replay, f"replay:{scenario.name}#{night}", replay.night.at
     settings.require_credentials()
+    from .source.ratelimit import RetryPolicy
     from .source.spapi import SpApiSource
 
-    return SpApiSource(settings), "spapi", None
+    source = SpApiSource(settings, timeout=settings.request_timeout, retry=RetryPolicy(attempts=settings.retries))
+    return source, "spapi", None
 
 
 @app.command()
@@ -442,6 +447,113 @@ def demo(
     from .demo import run_demo
 
     raise typer.Exit(run_demo(db))
+
+
+# --- return check and evidence -------------------------------------------------------------------
+
+
+@app.command()
+@handle_errors
+def check(
+    asin: Annotated[Optional[str], typer.Argument(help="The ASIN of the returned item (not with --returns).", show_default=False)] = None,
+    ordered_at: Annotated[Optional[str], typer.Option("--ordered-at", help="When the customer ordered: 2026-11-03 (that whole day) or 2026-11-03T14:30; JST unless a zone is given.")] = None,
+    returns: Annotated[Optional[Path], typer.Option("--returns", help="A Seller Central returns report (TSV or CSV; UTF-8 or CP932): check every return in it.")] = None,
+    window: Annotated[int, typer.Option("--window", help="With --returns: how many days before each return date to check.")] = 30,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Return check: what did the listing show when the customer ordered, and was it yours?
+
+    Compares the listing at the order time, field by field, with the baseline in force then
+    (title, brand, browse node, main image with its verdict, parent) and shows who else sold
+    on it. Exit 0: it matched; 3: it differed; 1: the history cannot tell (not covered, or
+    the order falls between two observations around a change); 2: usage error.
+    With --returns, lists the returns whose listing differed in the window before the return
+    (exit 3 when there is any, else 0); bad rows are reported on stderr and skipped.
+
+    Example: watcher check B0XXXXXXXX --ordered-at 2026-11-03
+
+    Example: watcher check --returns returns.tsv --window 30
+    """
+    from .report import check as return_check
+    from .report import returns as returns_report
+    from .report import text as report_text
+
+    if returns is not None:
+        if asin or ordered_at:
+            raise UsageError("give either an ASIN with --ordered-at, or --returns FILE, not both")
+        try:
+            data = returns.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {returns}: {exc.strerror or exc}") from None
+        with _database(db, create=False) as (settings, database):
+            report = returns_report.parse_returns(data, str(returns), settings.zone)
+            for line in report_text.render_problems(report.problems, str(returns)):
+                typer.echo(line, err=True)
+            if not report.rows:
+                raise UsageError(f"{returns}: no usable return rows")
+            checks = returns_report.check_returns(
+                database, report, window, my_seller_id=settings.seller_id, zone=settings.zone
+            )
+        typer.echo(
+            to_json(returns_report.returns_json(checks, report.problems)) if json_out
+            else report_text.render_returns(checks, settings.zone)
+        )
+        raise typer.Exit(returns_report.exit_code(checks))
+    if not asin or not ordered_at:
+        raise UsageError("give an ASIN and --ordered-at (or --returns FILE)")
+    asin = _asin(asin)
+    with _database(db, create=False) as (settings, database):
+        store.require_known(database, asin)
+        start, end = return_check.order_span(ordered_at, settings.zone)
+        result = return_check.check_order(
+            database, asin, start, end, my_seller_id=settings.seller_id, zone=settings.zone
+        )
+    typer.echo(to_json(result.to_json()) if json_out else report_text.render_check(result, settings.zone))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@handle_errors
+def evidence(
+    asin: Annotated[str, typer.Argument(help="The ASIN whose listing was changed.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write; must not exist yet or be empty.")],
+    from_: Annotated[Optional[str], typer.Option("--from", help="Start of the window: a date or time, JST unless a zone is given.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="End of the window (a date alone means the end of that day).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of index.html: ja or en. Both case texts are always written.")] = "ja",
+    zip_: Annotated[bool, typer.Option("--zip", help="Also write OUT.zip next to the folder.")] = False,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Build an evidence bundle for a complaint to Amazon.
+
+    Writes index.html (timeline, before/after images with the verdict, highlighted changes,
+    sellers, alerts; self-contained, prints well), complaint-ja.txt and complaint-en.txt
+    (numbered facts to paste into a Seller Central case), evidence.json, images/, raw/
+    (the stored API answers) and SHA256SUMS.
+
+    Example: watcher evidence B0XXXXXXXX --from 2026-11-01 --out evidence-B0XXXXXXXX --zip
+    """
+    from .report.bundle import write_bundle
+    from .report.evidence import gather
+    from .timeutil import parse_user_time
+
+    asin = _asin(asin)
+    if lang not in ("ja", "en"):
+        raise UsageError(f"--lang must be ja or en, not {lang!r}")
+    with _database(db, create=False) as (settings, database):
+        start = parse_user_time(from_, settings.zone) if from_ else None
+        end = parse_user_time(to, settings.zone, end_of_day=True) if to else None
+        facts = gather(database, asin, start, end, utc_now(), settings.seller_id)
+    bundle = write_bundle(facts, out, lang, zip_, settings.zone)
+    if json_out:
+        typer.echo(to_json({"asin": asin, "out": str(bundle.directory), "files": list(bundle.files),
+                            "zip": str(bundle.zip_path) if bundle.zip_path else None}))
+        return
+    typer.echo(f"{asin}: wrote {len(bundle.files)} files to {bundle.directory}")
+    typer.echo(f"  open {bundle.directory / 'index.html'}; paste {bundle.directory / 'complaint-ja.txt'} into a Seller Central case")
+    if bundle.zip_path:
+        typer.echo(f"  zip: {bundle.zip_path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

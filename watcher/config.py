@@ -81,6 +81,8 @@ class Settings:
     credentials: Credentials | None = None
     config_path: Path | None = None
     warnings: tuple[str, ...] = ()
+    request_timeout: float = 30.0  # seconds per SP-API request
+    retries: int = 5  # attempts per call on 429 / 5xx / timeouts / dropped connections
 
     def require_credentials(self) -> Credentials:
         if self.credentials is None:
@@ -164,6 +166,8 @@ def load_settings(
         missing = ", ".join(name for name, value in parts.items() if not value)
         raise ConfigError(f"SP-API credentials are incomplete: {missing} is not set")
     db_path = Path(db) if db else Path(env.get("WATCHER_DB") or "watcher.db")
+    timeout = _number(pick("WATCHER_SPAPI_TIMEOUT", "timeout"), "WATCHER_SPAPI_TIMEOUT", 30.0, 1.0, 300.0)
+    retries = int(_number(pick("WATCHER_SPAPI_RETRIES", "retries"), "WATCHER_SPAPI_RETRIES", 5, 1, 10))
     return Settings(
         db_path=db_path.expanduser(),
         marketplace_id=marketplace,
@@ -173,4 +177,18 @@ def load_settings(
         credentials=credentials,
         config_path=config_path,
         warnings=tuple(warnings),
+        request_timeout=timeout,
+        retries=retries,
     )
+
+
+def _number(value: str | None, name: str, default: float, low: float, high: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, not {value}")
+    return number

@@ -1,4 +1,9 @@
-"""`watcher demo`: the bundled four-night scenario through the real pipeline."""
+"""`watcher demo`: the bundled four-night scenario through the real pipeline.
+
+The scenario is served night by night by the bundled fake SP-API server on loopback, and
+read by the real SP-API client: the demo exercises auth, batching, quotas, retries and
+image downloads over real HTTP, with no credentials and no network.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ import typer
 
 from . import pipeline, store
 from .render import describe, table
-from .source.replay import ReplaySource, Scenario
+from .fakeserver import FakeSpApi
+from .source.replay import Scenario
 from .timeutil import show
 
 SCENARIO = Path(__file__).parent / "demo_data" / "scenario"
@@ -31,13 +37,18 @@ def run_demo(db_path: Path | None = None) -> int:
         db = store.open_db(path)
         try:
             store.add_asins(db, [(w["asin"], w.get("label")) for w in scenario.watch], scenario.night(1).at)
-            for number in scenario.nights:
-                source = ReplaySource(scenario, number)
-                summary = pipeline.run(
-                    db, source, now=source.night.at, my_seller_id=scenario.seller_id,
-                    source_name=f"demo#{number}",
-                )
-                _report_night(number, summary)
+            # Quotas scaled up 100x so four nights take seconds, not minutes.
+            with FakeSpApi(scenario, rate_scale=100) as fake:
+                _say(f"Fake SP-API server on {fake.url} (recorded scenario, real HTTP client)")
+                _say()
+                for number in scenario.nights:
+                    fake.set_night(number)
+                    with fake.source(path) as source:
+                        summary = pipeline.run(
+                            db, source, now=scenario.night(number).at, my_seller_id=scenario.seller_id,
+                            source_name=f"demo#{number}",
+                        )
+                    _report_night(number, summary)
             _say("Open alerts now (watcher alerts):")
             rows = store.alerts(db)
             _say(table(

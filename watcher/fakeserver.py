@@ -174,6 +174,11 @@ class FakeSpApi:
         with self._lock:
             self._injected[asin.upper()] = fault
 
+    def issued_tokens(self) -> list[str]:
+        """Every access token handed out: tests grep outputs for them like other secrets."""
+        with self._lock:
+            return list(self._tokens)
+
     def clear_faults(self) -> None:
         with self._lock:
             self._injected.clear()

@@ -139,6 +139,28 @@ def _initial(db: Database) -> None:
     )
 
 
+@migrations(name="0002_baseline_history")
+def _baseline_history(db: Database) -> None:
+    """Every baseline ever in force, so a return check compares an order with the baseline
+    the seller had at order time, not one accepted later."""
+    db.executescript(
+        """
+        CREATE TABLE baselines (
+            id INTEGER PRIMARY KEY,
+            asin TEXT NOT NULL,
+            catalog_version INTEGER NOT NULL,       -- catalog_versions.id
+            offers_version INTEGER,                 -- offer_versions.id
+            set_at TEXT NOT NULL,
+            how TEXT NOT NULL                       -- 'first_run' or 'accepted'
+        );
+        CREATE INDEX baselines_by_asin ON baselines (asin, set_at);
+        INSERT INTO baselines (asin, catalog_version, offers_version, set_at, how)
+            SELECT asin, baseline_catalog, baseline_offers, COALESCE(baseline_at, added_at), 'first_run'
+            FROM asins WHERE baseline_catalog IS NOT NULL;
+        """
+    )
+
+
 def open_db(path: Path | str, create: bool = True) -> Database:
     """Open (and migrate) the database. `create=False` refuses a missing file."""
     path = Path(path)
@@ -532,15 +554,29 @@ def baseline_ids(db: Database, asin: str) -> tuple[int | None, int | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def set_baseline(db: Database, asin: str, catalog_id: int | None, offers_id: int | None, now: datetime) -> None:
-    db.execute(
-        "UPDATE asins SET baseline_catalog = ?, baseline_offers = ?, baseline_at = ? WHERE asin = ?",
-        [catalog_id, offers_id, to_db(now), asin],
-    )
+def set_baseline(
+    db: Database, asin: str, catalog_id: int, offers_id: int | None, now: datetime, how: str = "accepted"
+) -> None:
+    with db.atomic():
+        db.execute(
+            "UPDATE asins SET baseline_catalog = ?, baseline_offers = ?, baseline_at = ? WHERE asin = ?",
+            [catalog_id, offers_id, to_db(now), asin],
+        )
+        db.execute(
+            "INSERT INTO baselines (asin, catalog_version, offers_version, set_at, how) VALUES (?, ?, ?, ?, ?)",
+            [asin, catalog_id, offers_id, to_db(now), how],
+        )
 
 
 def set_baseline_offers(db: Database, asin: str, offers_id: int) -> None:
-    db.execute("UPDATE asins SET baseline_offers = ? WHERE asin = ?", [offers_id, asin])
+    """The offers part of a baseline whose first run had no offers answer."""
+    with db.atomic():
+        db.execute("UPDATE asins SET baseline_offers = ? WHERE asin = ?", [offers_id, asin])
+        db.execute(
+            "UPDATE baselines SET offers_version = ? WHERE id = "
+            "(SELECT MAX(id) FROM baselines WHERE asin = ?) AND offers_version IS NULL",
+            [offers_id, asin],
+        )
 
 
 def not_found_streak(db: Database, asin: str) -> int:
@@ -676,3 +712,62 @@ def close_alert(db: Database, alert_id: int, status: str, run_id: int | None, no
 
 def iter_rows(db: Database, sql: str, params: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
     yield from db.execute(sql, params or [])
+
+
+# --- queries for reports ---------------------------------------------------------------------
+# Read-only helpers for the return check and the evidence bundle (watcher.report).
+
+
+@dataclass(frozen=True)
+class BaselineRow:
+    catalog_version: int
+    offers_version: int | None
+    set_at: str
+    how: str
+    current: bool
+
+
+def baseline_history(db: Database, asin: str) -> list[BaselineRow]:
+    """Every baseline the ASIN has had, oldest first; the last one is in force now."""
+    rows = db.execute(
+        "SELECT catalog_version, offers_version, set_at, how FROM baselines WHERE asin = ? ORDER BY set_at, id",
+        [asin],
+    ).fetchall()
+    return [BaselineRow(r[0], r[1], r[2], r[3], i == len(rows) - 1) for i, r in enumerate(rows)]
+
+
+def catalog_version_at(db: Database, asin: str, moment: str) -> Version | None:
+    """The latest catalog version first seen at or before `moment` (UTC ISO text)."""
+    row = db.execute(
+        f"SELECT {_CATALOG_COLS} FROM catalog_versions WHERE asin = ? AND first_seen <= ? "
+        "ORDER BY version DESC LIMIT 1",
+        [asin, moment],
+    ).fetchone()
+    return _catalog_version(row) if row else None
+
+
+def offer_version_at(db: Database, asin: str, moment: str) -> Version | None:
+    """The latest offers version first seen at or before `moment` (UTC ISO text)."""
+    row = db.execute(
+        f"SELECT {_OFFER_COLS} FROM offer_versions WHERE asin = ? AND first_seen <= ? "
+        "ORDER BY version DESC LIMIT 1",
+        [asin, moment],
+    ).fetchone()
+    return _offer_version(row) if row else None
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    image_id: str
+    width: int | None
+    height: int | None
+    link: str | None
+    first_seen: str
+    copy: bytes | None  # the stored JPEG copy
+
+
+def image_record(db: Database, image_id: str) -> ImageRecord | None:
+    row = db.execute(
+        "SELECT image_id, width, height, link, first_seen, copy FROM images WHERE image_id = ?", [image_id]
+    ).fetchone()
+    return ImageRecord(*row) if row else None

@@ -1,0 +1,223 @@
+"""The facts behind a complaint, gathered from the store into plain data.
+
+`gather` reads one ASIN's history over a window (default: all of it) and returns an
+`Evidence`: the versions shown (those in the window, plus the last one before it for
+context), every change between consecutive observations inside the window (noise
+filtered as the alerts filter it), who sold on the listing on each side of each change,
+the latest state against the registered one, the alert history, the stored image copies
+and the raw API answers. `watcher.report.bundle` writes it out; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlite_utils import Database
+
+from .. import store
+from ..errors import UsageError
+from ..images import Fingerprint
+from ..model import Catalog, Offers
+from ..timeutil import from_db, show, to_db
+from .baseline import Baseline, baseline_at
+from .fields import FieldCheck, check_fields, field_same, image_ids
+
+
+@dataclass(frozen=True)
+class OfferState:
+    """The offers observed at one moment: who else sold, who held the Buy Box."""
+
+    version: store.Version
+    others: tuple[str, ...]
+    buybox: tuple[str, ...]
+    mine: bool
+
+    @property
+    def offers(self) -> Offers:
+        assert isinstance(self.version.content, Offers)
+        return self.version.content
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    check: FieldCheck
+    from_registered: bool  # the value before was the registered one
+    to_registered: bool  # the change put the registered value back
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What changed between two consecutive observations of the catalog."""
+
+    before: store.Version
+    after: store.Version
+    changes: tuple[FieldChange, ...]
+    offers_before: OfferState | None  # observed together with `before`'s last observation
+    offers_after: OfferState | None  # observed together with `after`'s first observation
+
+    @property
+    def joined(self) -> tuple[str, ...]:
+        if self.offers_after is None or self.offers_before is None:
+            return ()
+        return tuple(s for s in self.offers_after.others if s not in self.offers_before.others)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    asin: str
+    label: str | None
+    generated_at: str
+    window_from: str | None
+    window_to: str | None
+    seller_id: str | None
+    baseline: Baseline
+    versions: tuple[store.Version, ...]  # catalog versions shown, oldest first
+    offers: tuple[OfferState, ...]  # offer versions over the same span
+    transitions: tuple[Transition, ...]
+    latest: store.Version
+    latest_fields: tuple[FieldCheck, ...]  # the latest observation against the registered state
+    alerts: tuple[store.AlertRow, ...]
+    images: Mapping[str, store.ImageRecord]
+    fingerprints: Mapping[str, Fingerprint]
+    raw: Mapping[str, Any]  # bundle file name under raw/ -> stored API answer
+
+    def catalog(self, version: store.Version) -> Catalog | None:
+        return version.content if isinstance(version.content, Catalog) else None
+
+    @property
+    def registered(self) -> Catalog | None:
+        return self.catalog(self.baseline.catalog)
+
+    @property
+    def still_differs(self) -> tuple[FieldCheck, ...]:
+        return tuple(f for f in self.latest_fields if f.mismatch)
+
+
+def gather(
+    db: Database, asin: str, start: datetime | None, end: datetime | None, now: datetime,
+    my_seller_id: str | None = None,
+) -> Evidence:
+    """Everything the bundle shows, for `asin` between `start` and `end` (None: open)."""
+    store.require_known(db, asin)
+    history = store.catalog_versions(db, asin)
+    if not history:
+        raise UsageError(f"{asin} has not been observed yet: run `watcher run` first")
+    inside = [i for i, v in enumerate(history) if _overlaps(v, start, end)]
+    if not inside:
+        span = f"{show(start) if start else 'the start'} to {show(end) if end else 'now'}"
+        raise UsageError(f"no observation of {asin} from {span} (history: {show(history[0].first_seen)} to "
+                         f"{show(history[-1].last_seen)})")
+    shown_idx = ([inside[0] - 1] if inside[0] > 0 else []) + inside
+    shown = tuple(history[i] for i in shown_idx)
+    first_change = next((history[i - 1].last_seen for i in inside if i > 0 and _starts_in(history[i], start)), None)
+    base = baseline_at(db, asin, from_db(first_change) if first_change else (start or now))
+    if base is None:
+        raise UsageError(f"{asin} has no baseline yet (never observed with status ok)")
+    registered = base.catalog.content if isinstance(base.catalog.content, Catalog) else None
+    fps = store.fingerprints(db, image_ids(registered, *(_cat(v) for v in history)))
+    transitions = tuple(
+        t for i in inside if i > 0 and _starts_in(history[i], start)
+        if (t := _transition(db, asin, history[i - 1], history[i], registered, fps, my_seller_id)).changes
+    )
+    offers = tuple(
+        _offer_state(v, my_seller_id)
+        for v in store.offer_versions(db, asin)
+        if v.last_seen >= shown[0].first_seen and v.first_seen <= shown[-1].last_seen
+    )
+    latest = history[-1]
+    return Evidence(
+        asin=asin,
+        label=store.label_of(db, asin),
+        generated_at=to_db(now),
+        window_from=to_db(start) if start else None,
+        window_to=to_db(end) if end else None,
+        seller_id=my_seller_id,
+        baseline=base,
+        versions=shown,
+        offers=offers,
+        transitions=transitions,
+        latest=latest,
+        latest_fields=check_fields(registered, _cat(latest), fps),
+        alerts=tuple(a for a in store.alerts(db, include_closed=True, asin=asin) if _alert_in(a, start, end)),
+        images=_images(db, registered, shown),
+        fingerprints=fps,
+        raw=_raw(db, asin, base, shown, offers),
+    )
+
+
+def _cat(version: store.Version) -> Catalog | None:
+    return version.content if isinstance(version.content, Catalog) else None
+
+
+def _overlaps(version: store.Version, start: datetime | None, end: datetime | None) -> bool:
+    return (start is None or from_db(version.last_seen) >= start) and (end is None or from_db(version.first_seen) <= end)
+
+
+def _starts_in(version: store.Version, start: datetime | None) -> bool:
+    """The version's first observation is inside the window, so the change into it is too."""
+    return start is None or from_db(version.first_seen) >= start
+
+
+def _alert_in(alert: store.AlertRow, start: datetime | None, end: datetime | None) -> bool:
+    opened, closed = from_db(alert.opened_at), from_db(alert.closed_at) if alert.closed_at else None
+    return (end is None or opened <= end) and (start is None or closed is None or closed >= start)
+
+
+def _offer_state(version: store.Version, my_seller_id: str | None) -> OfferState:
+    offers = version.content
+    assert isinstance(offers, Offers)
+    others = offers.other_seller_ids(my_seller_id)
+    mine = any(o.mine or o.seller_id == my_seller_id for o in offers.offers)
+    return OfferState(version, tuple(sorted(others)), tuple(sorted(offers.buybox_seller_ids())), mine)
+
+
+def _offers_at(db: Database, asin: str, moment: str, my_seller_id: str | None) -> OfferState | None:
+    """The offers observed in the same run as `moment`; None when that call failed."""
+    version = store.offer_version_at(db, asin, moment)
+    if version is None or version.last_seen < moment:
+        return None
+    return _offer_state(version, my_seller_id)
+
+
+def _transition(
+    db: Database, asin: str, before: store.Version, after: store.Version, registered: Catalog | None,
+    fps: Mapping[str, Fingerprint], my_seller_id: str | None,
+) -> Transition:
+    old, new = _cat(before), _cat(after)
+    changes = tuple(
+        FieldChange(c, field_same(registered, old, c.field, fps), field_same(registered, new, c.field, fps))
+        for c in check_fields(old, new, fps)
+        if c.same is not True
+    )
+    return Transition(
+        before, after, changes,
+        _offers_at(db, asin, before.last_seen, my_seller_id),
+        _offers_at(db, asin, after.first_seen, my_seller_id),
+    )
+
+
+def _images(db: Database, registered: Catalog | None, shown: tuple[store.Version, ...]) -> dict[str, store.ImageRecord]:
+    out: dict[str, store.ImageRecord] = {}
+    for image_id in image_ids(registered, *(_cat(v) for v in shown)):
+        record = store.image_record(db, image_id)
+        if record is not None:
+            out[image_id] = record
+    return out
+
+
+def _raw(
+    db: Database, asin: str, base: Baseline, shown: tuple[store.Version, ...], offers: tuple[OfferState, ...]
+) -> dict[str, Any]:
+    """The stored API answers behind every version shown, by bundle file name."""
+    out: dict[str, Any] = {}
+    for version in (base.catalog, *shown):
+        answer = store.raw_answer(db, version.raw_id)
+        if answer is not None:
+            out[f"catalog-v{version.version}.json"] = answer
+    for offer_version in ([base.offers] if base.offers else []) + [o.version for o in offers]:
+        answer = store.raw_answer(db, offer_version.raw_id)
+        if answer is not None:
+            out[f"offers-v{offer_version.version}.json"] = answer
+    return out
