@@ -58,7 +58,11 @@ def run_demo(db_path: Path | None = None) -> int:
             ))
             _say()
             _say(f"Database: {path if db_path else '(temporary; pass --db demo.db to keep it)'}")
-            _say("Try: watcher history B0DEMO0002 --db demo.db, watcher alerts --all --db demo.db")
+            _say("Then try, with --db demo.db:")
+            _say("  watcher history B0DEMO0002        the versions of the pen listing")
+            _say("  watcher alerts --all              open and resolved alerts")
+            _say("  watcher check B0DEMO0001 --ordered-at 2026-11-03T12:00   what a customer saw")
+            _say("  watcher evidence B0DEMO0002 --out evidence-B0DEMO0002    the case for Amazon")
         finally:
             db.close()
     return 0

@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -227,10 +227,10 @@ def add_asins(db: Database, entries: Iterable[tuple[str, str | None]], now: date
 
 def remove_asin(db: Database, asin: str) -> None:
     """Stop watching; the history stays, so old evidence can still be built."""
-    cursor = db.execute("UPDATE asins SET role = 'removed' WHERE asin = ? AND role = 'watched'", [asin])
-    if cursor.rowcount == 0:
-        raise UsageError(f"{asin} is not on the watch list")
     with db.atomic():
+        cursor = db.execute("UPDATE asins SET role = 'removed' WHERE asin = ? AND role = 'watched'", [asin])
+        if cursor.rowcount == 0:
+            raise UsageError(f"{asin} is not on the watch list")
         db.execute(
             "UPDATE alerts SET status = 'resolved', closed_at = updated_at WHERE asin = ? AND status = 'open'",
             [asin],
@@ -623,11 +623,6 @@ def fingerprints(db: Database, image_ids: Iterable[str | None]) -> dict[str, Fin
     return {r[0]: Fingerprint.from_json(r[2]) for r in rows if r[1] == ALGORITHM}
 
 
-def image_copy(db: Database, image_id: str) -> bytes | None:
-    row = db.execute("SELECT copy FROM images WHERE image_id = ?", [image_id]).fetchone()
-    return row[0] if row else None
-
-
 # --- alerts -----------------------------------------------------------------------------------
 
 
@@ -710,10 +705,6 @@ def close_alert(db: Database, alert_id: int, status: str, run_id: int | None, no
     )
 
 
-def iter_rows(db: Database, sql: str, params: list[Any] | None = None) -> Iterator[tuple[Any, ...]]:
-    yield from db.execute(sql, params or [])
-
-
 # --- queries for reports ---------------------------------------------------------------------
 # Read-only helpers for the return check and the evidence bundle (watcher.report).
 
@@ -734,16 +725,6 @@ def baseline_history(db: Database, asin: str) -> list[BaselineRow]:
         [asin],
     ).fetchall()
     return [BaselineRow(r[0], r[1], r[2], r[3], i == len(rows) - 1) for i, r in enumerate(rows)]
-
-
-def catalog_version_at(db: Database, asin: str, moment: str) -> Version | None:
-    """The latest catalog version first seen at or before `moment` (UTC ISO text)."""
-    row = db.execute(
-        f"SELECT {_CATALOG_COLS} FROM catalog_versions WHERE asin = ? AND first_seen <= ? "
-        "ORDER BY version DESC LIMIT 1",
-        [asin, moment],
-    ).fetchone()
-    return _catalog_version(row) if row else None
 
 
 def offer_version_at(db: Database, asin: str, moment: str) -> Version | None:
