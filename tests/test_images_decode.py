@@ -133,6 +133,7 @@ def test_embedded_icc_profiles_good_and_broken() -> None:
 def test_grey_and_one_bit_images() -> None:
     grey = product(800).convert("L")
     _same(jpeg(grey.convert("RGB")), encode(grey, "PNG"))
+    _same(jpeg(grey.convert("RGB")), encode(grey, "JPEG", quality=90))  # a one-channel JPEG
     line_art = grey.point(lambda v: 255 if v > 128 else 0).convert("1")
     analyse(encode(line_art, "PNG"))  # fingerprints without error
 

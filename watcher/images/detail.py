@@ -46,16 +46,19 @@ def _octave_ratio(pixels: np.ndarray) -> float:
     pixels = pixels[:height, :width]
     half = _halve(pixels)
     quarter = _halve(half)
-    fine = float(np.mean((pixels - _upsample(half, pixels.shape))[2:-2, 2:-2] ** 2))
-    coarse = float(np.mean((half - _upsample(quarter, half.shape))[1:-1, 1:-1] ** 2))
+    fine = float(np.mean((pixels - _double(half))[2:-2, 2:-2] ** 2))
+    coarse = float(np.mean((half - _double(quarter))[1:-1, 1:-1] ** 2))
     return round(fine / coarse, 4) if coarse > 1e-3 else 1.0
 
 
 def _halve(pixels: np.ndarray) -> np.ndarray:
+    """2 x 2 means (slices, not reshape-and-mean: several times faster at this size)."""
     return 0.25 * (pixels[0::2, 0::2] + pixels[1::2, 0::2] + pixels[0::2, 1::2] + pixels[1::2, 1::2])
 
 
-def _upsample(pixels: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Bilinear, so that a smooth gradient comes back whole and only lost detail remains."""
-    image = Image.fromarray(pixels.astype(np.float32), "F").resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
-    return np.asarray(image, dtype=np.float32)
+def _double(pixels: np.ndarray) -> np.ndarray:
+    """Bilinear 2x upsampling, so that a smooth gradient comes back whole and only the
+    detail the halving lost remains in the difference."""
+    height, width = pixels.shape
+    image = Image.fromarray(pixels, "F").resize((2 * width, 2 * height), Image.Resampling.BILINEAR)
+    return np.asarray(image)

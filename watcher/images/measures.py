@@ -90,27 +90,24 @@ def edit_score(old: np.ndarray, new: np.ndarray) -> float:
     logo or a watermark add edges where the old picture had none, and no shift of a
     whole block explains them.
     """
-    blocks, _ = edit_blocks(old, new)
+    blocks = edit_blocks(old, new)
     # The mean of the worst three blocks: an overlay spans a few blocks, while one odd
     # block on a sharp edge is what resizing leaves behind.
     return float(np.sort(blocks)[-3:].mean())
 
 
-def edit_blocks(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per 8 x 8 px block, the unexplained difference; and which blocks hold content."""
+def edit_blocks(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """The unexplained difference of each 8 x 8 px block (256 of them, row by row)."""
     # Tones first (the profiles need them), then position, then tones again on what
     # now lines up: quantiles of a square a few rows taller are not quite the same.
     new = _match_brightness(old, _align(old, _match_brightness(old, new)))
     scale = EDGE_WEIGHT * np.minimum(_local_max(_gradient(old)), _local_max(_gradient(new))) + NOISE
-    inner = _inner(old, new)
-    weight = inner / scale
-    best = None
+    weight = _inner(old, new) / scale
+    best = _blocks(np.abs(old - new) * weight, 16).mean(axis=1)
     for a, b in ((old, new), (_box3(old), new), (old, _box3(new))):
         for shifted in _shifts(b):
-            block = _blocks(np.abs(a - shifted) * weight, 16).mean(axis=1)
-            best = block if best is None else np.minimum(best, block)
-    assert best is not None
-    return best, _blocks(inner, 16).mean(axis=1) > 0.5
+            np.minimum(best, _blocks(np.abs(a - shifted) * weight, 16).mean(axis=1), out=best)
+    return best
 
 
 def _inner(old: np.ndarray, new: np.ndarray) -> np.ndarray:

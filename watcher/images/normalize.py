@@ -121,6 +121,8 @@ def _subpixel(image: Image.Image, box: Box) -> Area:
     """
     left, top, right, bottom = box
     width, height = image.size
+    if right - left < 8 or bottom - top < 8:
+        return (float(left), float(top), float(right), float(bottom))  # a speck: keep it whole
     return (
         left + 1 - _coverage(_ink(image, (left, top, left + 2, bottom)).T) if left > 0 else 0.0,
         top + 1 - _coverage(_ink(image, (left, top, right, top + 2))) if top > 0 else 0.0,
@@ -148,12 +150,15 @@ def normalise(decoded: Decoded) -> Normalised:
     square = _render(image, box, centre, zoom)
     if not decoded.trimmed:
         return Normalised(square, square)  # nothing trimmed: both views are the same
-    # The frame from the square, not from the picture again: outside the content box
-    # there is only white, and the square is 50 times smaller.
-    frame_zoom = SIDE / max(image.size)
-    inner = tuple((value - centre[i % 2]) * zoom + SIDE / 2 for i, value in enumerate(box))
-    frame_centre = ((image.width / 2 - centre[0]) * zoom + SIDE / 2, (image.height / 2 - centre[1]) * zoom + SIDE / 2)
-    return Normalised(square, _render(square, inner, frame_centre, frame_zoom / zoom))  # type: ignore[arg-type]
+    # The frame is drawn from the square, not from the picture again: outside the
+    # content box there is only white, and the square has a few percent of the pixels.
+    def in_square(x: float, y: float) -> tuple[float, float]:
+        return ((x - centre[0]) * zoom + SIDE / 2, (y - centre[1]) * zoom + SIDE / 2)
+
+    content = (*in_square(box[0], box[1]), *in_square(box[2], box[3]))
+    middle = in_square(image.width / 2, image.height / 2)
+    frame = _render(square, content, middle, SIDE / max(image.size) / zoom)
+    return Normalised(square, frame)
 
 
 def _render(image: Image.Image, box: Area, centre: tuple[float, float], zoom: float) -> Image.Image:
