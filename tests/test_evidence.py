@@ -20,7 +20,7 @@ from watcher import pipeline, store
 from watcher.errors import UsageError
 from watcher.model import Observation
 from watcher.report.bundle import image_file, scrub, write_bundle
-from watcher.report.complaint import build_case
+from watcher.report.complaint import build_case, case_text
 from watcher.report.evidence import gather
 from watcher.timeutil import parse_user_time
 
@@ -172,6 +172,20 @@ def test_a_parent_rewrite_case_lists_each_change_and_asks_to_restore(db, tmp_pat
     assert "当社の登録内容（①）に戻していただけますでしょうか" in ja
     assert data["latest"]["differs_from_registered"] and data["requests"]["en"][0].startswith("Please restore")
     assert "<html lang=\"en\">" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_unchanged_listing_is_a_record_not_a_complaint(tmp_path):
+    database = store.open_db(tmp_path / "quiet.db")
+    store.add_asins(database, [(PEN, None)], T0)
+    night(database, 1, [ok(PEN, pen())])
+    night(database, 2, [ok(PEN, pen())])
+    evidence = gather(database, PEN, None, None, NOW, ME)
+    case = build_case(evidence)
+    ja, en = case_text(evidence, case, "ja"), case_text(evidence, case, "en")
+    assert ja.startswith(f"件名: 商品詳細ページの記録について（ASIN: {PEN}）") and "変更されています" not in ja
+    assert en.startswith(f"Subject: Our record of the product detail page of ASIN {PEN}") and "has been changed" not in en
+    assert not case.requests_ja and not case.requests_en
+    database.close()
 
 
 def test_no_accusation_beyond_the_facts(db, tmp_path):

@@ -48,6 +48,7 @@ def test_bad_images_raise_one_clear_line(data: bytes, words: str) -> None:
     message = str(info.value)
     assert words in message
     assert "\n" not in message and len(message) < 200
+    assert " object at 0x" not in message  # no Python repr leaks to the seller
 
 
 def test_truncated_png_is_an_error_too() -> None:

@@ -21,20 +21,11 @@ from typing import Any, Mapping
 from sqlite_utils import Database
 
 from . import store
-from .diff import Change, diff, normalize_text
+from .diff import CONTENT_KINDS, Change, diff, normalize_text
 from .errors import UsageError
 from .images import Fingerprint
 from .model import Snapshot
 
-# Causes only make sense for changes someone made to the listing's content.
-_CONTENT_KINDS = {
-    "title_changed",
-    "brand_changed",
-    "browse_node_changed",
-    "product_type_changed",
-    "main_image_changed",
-    "gallery_changed",
-}
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,7 @@ def likely_cause(change: Change, ctx: Context) -> str:
         return "other_seller" if change.kind == "seller_joined" or _others_now(ctx) else "unknown"
     if change.kind == "parent_changed":
         return "parent_rewrite"
-    if change.kind not in _CONTENT_KINDS:
+    if change.kind not in CONTENT_KINDS:  # causes only explain edits to content
         return "unknown"
     window = diff(ctx.previous, ctx.current, ctx.fingerprints, ctx.my_seller_id) if ctx.previous else []
     window_kinds = {c.kind for c in window}

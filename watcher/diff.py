@@ -17,13 +17,18 @@ from .model import Catalog, Offers, Snapshot
 
 Severity = Literal["critical", "warning", "info"]
 
-CHANGE_KINDS = (
+# Changes to what the listing shows; only these can have been made by someone's edit.
+CONTENT_KINDS = (
     "title_changed",
     "brand_changed",
     "browse_node_changed",
     "product_type_changed",
     "main_image_changed",
     "gallery_changed",
+)
+
+CHANGE_KINDS = (
+    *CONTENT_KINDS,
     "parent_changed",
     "seller_joined",
     "seller_left",

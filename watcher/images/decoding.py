@@ -67,7 +67,10 @@ def _open(data: bytes) -> Image.Image:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise ImageError("image has too many pixels (decompression bomb?)") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+    except UnidentifiedImageError:
+        start = data[:8].hex(" ")
+        raise ImageError(f"not a readable image ({len(data)} bytes): no known image format, starts {start}") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageError(f"not a readable image ({len(data)} bytes): {_reason(exc)}") from None
     _check_size(image.size)
     return image

@@ -326,7 +326,8 @@ def _text_ja(e: Evidence, case: Case) -> str:
     label = f"（{_q(e.label)}）" if e.label else ""
     seller = f"出品者ID {e.seller_id} にて出品しております。" if e.seller_id else ""
     lines = [
-        f"件名: 商品詳細ページの内容変更について（ASIN: {e.asin}）",
+        (f"件名: 商品詳細ページの内容変更について（ASIN: {e.asin}）" if _changed(e)
+         else f"件名: 商品詳細ページの記録について（ASIN: {e.asin}）"),
         "",
         "Amazon出品者サポート ご担当者様",
         "",
@@ -348,7 +349,8 @@ def _text_en(e: Evidence, case: Case) -> str:
     label = f" ({_q(e.label)})" if e.label else ""
     seller = f" We sell on this listing as seller {e.seller_id}." if e.seller_id else ""
     lines = [
-        f"Subject: Changes to the product detail page of ASIN {e.asin}",
+        (f"Subject: Changes to the product detail page of ASIN {e.asin}" if _changed(e)
+         else f"Subject: Our record of the product detail page of ASIN {e.asin}"),
         "",
         "Dear Selling Partner Support,",
         "",

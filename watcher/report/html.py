@@ -189,6 +189,9 @@ def _figure(e: Evidence, image_id: str | None, caption: str, lang: str) -> str:
 
 _VERDICT_JA = {"recolored": "色違い", "different": "別の画像", "edited": "加工あり", "low_res": "低解像度",
                "same": "同じ画像", "unknown": "比較できず"}
+_VERDICT_EN = {"recolored": "the same photo in another colour", "different": "another picture",
+               "edited": "text, a logo or a watermark added", "low_res": "low resolution",
+               "same": "the same picture", "unknown": "could not be compared"}
 
 
 def _verdict(check: Any, L: dict[str, str]) -> str:
@@ -196,6 +199,8 @@ def _verdict(check: Any, L: dict[str, str]) -> str:
     name = check.verdict or "-"
     if L is _L["ja"] and name in _VERDICT_JA:
         name = f"{_VERDICT_JA[name]} ({name})"
+    elif name in _VERDICT_EN:
+        name = f"{name} ({_VERDICT_EN[name]})"
     text = f'<p><span class="verdict">{L["verdict"]}: {_t(name)}</span>'
     return text + (f" &nbsp; {L['scores']}: {scores}" if scores else "") + "</p>"
 
