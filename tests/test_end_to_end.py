@@ -83,6 +83,20 @@ def test_network_faults_are_never_alerts(fake, fault):
     assert summary["new_alerts"] == []
 
 
+def test_a_night_where_every_asin_failed_exits_1_without_alerts(fake):
+    runner.invoke(app, ["add", "B0DEMO0003", "B0DEMO0004"])
+    run_night(fake, 1)
+    fake.inject("B0DEMO0003", "500")
+    fake.inject("B0DEMO0004", "drop")
+    result, summary = run_night(fake, 1)
+    assert result.exit_code == 1  # cron must see it: nothing was compared tonight
+    assert summary["failed"] == summary["checked"] == 2 and summary["new_alerts"] == []
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: all 2 watched ASINs failed to fetch")
+    fake.clear_faults()
+    result, summary = run_night(fake, 1)
+    assert result.exit_code == 0 and summary["failed"] == 0 and summary["new_alerts"] == []
+
+
 def test_bad_credentials_fail_the_run_in_one_line(fake, monkeypatch):
     runner.invoke(app, ["add", "B0DEMO0003"])
     monkeypatch.setenv("SP_API_REFRESH_TOKEN", "Atzr|wrong-token-value")

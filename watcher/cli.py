@@ -267,7 +267,7 @@ def run(
     """Snapshot every watched ASIN, compare with its baseline, raise alerts.
 
     The first run records the baseline silently. Exit 0: nothing new; 3: new alerts;
-    1: the run failed; 2: usage or configuration error.
+    1: the run failed (or every ASIN failed to fetch); 2: usage or configuration error.
 
     Example: watcher run --quiet || notify-send "watcher: new alerts"
     """
@@ -278,6 +278,12 @@ def run(
         source, name, now = _open_source(settings, scenario, night)
         summary = _execute_run(database, source, settings, quiet or json_out, name, now)
     typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
+    if summary.checked and summary.failed == summary.checked:
+        # Nothing was compared: for cron this is a failed night, not a quiet one.
+        first = next((f["error"] for f in summary.failures if f["stage"] == "catalog"), "no answer")
+        typer.echo(f"Error: all {summary.checked} watched ASINs failed to fetch ({first}); nothing was compared, "
+                   "no alert raised", err=True)
+        raise typer.Exit(1)
     raise typer.Exit(3 if summary.new_alerts else 0)
 
 
