@@ -98,3 +98,18 @@ class ListSource:
 
     def close(self) -> None:
         pass
+
+
+class DiesAfter(ListSource):
+    """A source that hands out `n` watched ASINs, then raises `error`: a run killed midway."""
+
+    def __init__(self, observations: Sequence[Observation], images: dict[str, bytes], n: int,
+                 error: BaseException):
+        super().__init__(observations, images)
+        self.n, self.error = n, error
+
+    def observe(self, asins: Sequence[str], with_offers: bool = True) -> Iterator[Observation]:
+        for i, obs in enumerate(super().observe(asins, with_offers)):
+            if i == self.n:
+                raise self.error
+            yield obs

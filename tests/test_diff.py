@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from helpers import ME, catalog, offers, product_image
-from watcher.diff import diff, normalize_text
+from watcher.diff import OFFER_KINDS, diff, normalize_text, unknown_kinds
 from watcher.images import analyse
 from watcher.model import BrowseNode, MainImage, Snapshot
 
@@ -37,6 +37,7 @@ def test_identical_snapshots_have_no_changes(fps):
         "本革　ショルダーバッグ  レディース 赤",  # full-width and doubled spaces
         " 本革 ショルダーバッグ レディース 赤 ",
         "本革 ｼｮﾙﾀﾞｰﾊﾞｯｸﾞ レディース 赤",  # half-width katakana folds under NFKC
+        "本革 ショルダー\u200bバッグ レディース 赤\ufeff",  # zero-width space, stray BOM
     ],
 )
 def test_title_equal_after_nfkc_and_whitespace_is_not_a_change(fps, after):
@@ -134,3 +135,12 @@ def test_main_image_removed(fps):
 def test_normalize_text():
     assert normalize_text("Ａ\u3000B\n\tc ") == "A B c"
     assert normalize_text(None) == ""
+
+
+def test_unknown_kinds_name_what_could_not_be_judged(fps):
+    # A new image id without a fingerprint: diff says nothing, and says it does not know.
+    before = snap(catalog(), offers())
+    assert unknown_kinds(before, snap(catalog(image_id="61Unknown01"), offers()), fps) == {"main_image_changed"}
+    assert unknown_kinds(before, snap(catalog(image_id="61BlueBag01"), offers()), fps) == set()
+    assert unknown_kinds(snap(catalog(), offers()), snap(catalog(), None), fps) == set(OFFER_KINDS)
+    assert unknown_kinds(snap(catalog(), offers()), snap(status="not_found"), fps) == set()

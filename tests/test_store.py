@@ -18,7 +18,7 @@ def test_migrations_are_recorded_and_reopening_is_harmless(tmp_path):
     store.open_db(path).close()
     db = store.open_db(path)
     names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'watcher'")]
-    assert names == ["0001_initial", "0002_baseline_history"]
+    assert names == ["0001_initial", "0002_baseline_history", "0003_judged_state"]
     assert {"asins", "catalog_versions", "offer_versions", "images", "runs", "alerts", "raw_answers"} <= set(db.table_names())
 
 

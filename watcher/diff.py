@@ -70,13 +70,16 @@ class Change:
 
 
 _SPACES = re.compile(r"\s+")
+# Invisible characters that editors and feeds sprinkle into titles; NFKC keeps them, and a
+# title that differs only by them shows the seller two identical strings.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 
 
 def normalize_text(text: str | None) -> str:
-    """NFKC, whitespace collapsed (full-width spaces included), trimmed."""
+    """NFKC, zero-width spaces dropped, whitespace collapsed (full-width too), trimmed."""
     if not text:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    return _SPACES.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))).strip()
 
 
 def _node(catalog: Catalog) -> dict[str, Any] | None:
@@ -174,6 +177,30 @@ def diff_offers(before: Offers, after: Offers, my_seller_id: str | None = None) 
             )
         )
     return changes
+
+
+OFFER_KINDS = ("seller_joined", "seller_left", "buybox_lost")
+
+
+def unknown_kinds(
+    before: Snapshot, after: Snapshot, fingerprints: Mapping[str, Fingerprint] | None = None
+) -> frozenset[str]:
+    """Kinds that `diff` could not judge between these two snapshots.
+
+    Absent from `diff` does not mean "as before" for these: an open alert of such a kind
+    must neither resolve nor move until the comparison can be made.
+    """
+    if before.catalog is None or after.catalog is None:
+        return frozenset()
+    unknown: set[str] = set()
+    old, new = before.catalog.main_image, after.catalog.main_image
+    if old and new and old.image_id != new.image_id:
+        fps = fingerprints or {}
+        if old.image_id not in fps or new.image_id not in fps:
+            unknown.add("main_image_changed")
+    if before.offers is None or after.offers is None:
+        unknown.update(OFFER_KINDS)
+    return frozenset(unknown)
 
 
 def diff(

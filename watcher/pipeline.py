@@ -3,6 +3,7 @@
 Each ASIN is written in its own transaction as soon as it is observed, so a killed run
 keeps every ASIN it finished. Alerts are evaluated after the variation parents have been
 observed too, because a parent rewrite is recognised by comparing child and parent.
+One run at a time per database (`store.run_lock`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlite_utils import Database
 from . import alerts, store
 from .errors import ImageError, WatcherError
 from .images import analyse
-from .model import Observation
+from .model import Catalog, MainImage, Observation
 from .source import Source
 from .timeutil import to_db, utc_now
 
@@ -61,39 +62,48 @@ class RunSummary:
         }
 
 
-def _fingerprint_main_image(db: Database, source: Source, run_id: int, obs: Observation, now: datetime) -> bool:
-    """Download and fingerprint the main image only when its id is new to us. True if saved."""
-    catalog = obs.snapshot.catalog
-    if catalog is None or catalog.main_image is None:
-        return False
-    image = catalog.main_image
-    if store.has_fingerprint(db, image.image_id):
+def _fingerprint(db: Database, source: Source, run_id: int, asin: str, image: MainImage | None,
+                 now: datetime) -> bool:
+    """Download and fingerprint an image only when its id is new to us. True if saved."""
+    if image is None or store.has_fingerprint(db, image.image_id):
         return False
     try:
         fingerprint, copy = analyse(source.fetch_image(image.link))
     except ImageError as exc:
         # Unknown is not a change: without a fingerprint the diff holds its verdict back.
-        store.record_failure(db, run_id, obs.snapshot.asin, "image", str(exc))
-        log.warning("%s: main image %s: %s", obs.snapshot.asin, image.image_id, exc)
+        store.record_failure(db, run_id, asin, "image", str(exc))
+        log.warning("%s: main image %s: %s", asin, image.image_id, exc)
         return False
     store.save_image(db, image.image_id, fingerprint, copy, image.link, now)
     return True
 
 
+def _fingerprint_baseline(db: Database, source: Source, run_id: int, asin: str, now: datetime) -> None:
+    """The baseline's image, if its download failed back then: the listing may have moved
+    on to another picture since, and only the baseline's fingerprint can judge it."""
+    baseline = store.catalog_version(db, store.baseline_ids(db, asin)[0])
+    if baseline is not None and isinstance(baseline.content, Catalog):
+        _fingerprint(db, source, run_id, asin, baseline.content.main_image, now)
+
+
 def _record(db: Database, heads: store.Heads, source: Source, run_id: int, obs: Observation,
-            now: datetime, summary: RunSummary) -> None:
+            now: datetime, summary: RunSummary, parent: bool = False) -> None:
     snap = obs.snapshot
-    new_image = snap.status == "ok" and _fingerprint_main_image(db, source, run_id, obs, now)
+    image = snap.catalog.main_image if snap.status == "ok" and snap.catalog else None
+    new_image = _fingerprint(db, source, run_id, snap.asin, image, now)
     recorded = store.record_observation(db, heads, run_id, obs, now, new_image)
-    summary.changed += recorded.changed
     if snap.status == "fetch_failed":
-        summary.failed += 1
         summary.failures.append({"asin": snap.asin, "stage": "catalog", "error": snap.error})
         log.warning("%s: fetch failed: %s", snap.asin, snap.error)
-    elif snap.status == "not_found":
-        summary.not_found += 1
     if obs.offers_error:
         summary.failures.append({"asin": snap.asin, "stage": "offers", "error": obs.offers_error})
+    if parent:
+        # The counts are about the watch list: a parent's failure is not a watched
+        # ASIN's (the CLI calls a run where every watched ASIN failed a failed run).
+        return
+    summary.changed += recorded.changed
+    summary.failed += snap.status == "fetch_failed"
+    summary.not_found += snap.status == "not_found"
 
 
 def run(
@@ -108,36 +118,58 @@ def run(
 ) -> RunSummary:
     """Observe every watched ASIN (and their variation parents), store, diff, alert."""
     now = now or utc_now()
-    watch = list(asins) if asins is not None else [w.asin for w in store.watched(db)]
-    run_id = store.start_run(db, now, source_name)
-    summary = RunSummary(run_id=run_id, started_at=to_db(now))
-    heads = store.Heads(db)
-    try:
-        parents: set[str] = set()
-        for obs in source.observe(watch):
-            _record(db, heads, source, run_id, obs, now, summary)
-            summary.checked += 1
-            if obs.snapshot.catalog:
-                parents.update(obs.snapshot.catalog.parent_asins)
-            if progress:
-                progress(1)
-        parent_list = sorted(parents - set(watch))
-        for parent in parent_list:
-            store.ensure_parent(db, parent, now)
-        for obs in source.observe(parent_list, with_offers=False):
-            _record(db, heads, source, run_id, obs, now, summary)
-            summary.parents_checked += 1
-        # Only ASINs where something moved: an unchanged night costs no diff at all.
-        for asin in store.needing_evaluation(db):
-            outcome = alerts.evaluate(db, asin, run_id, now, my_seller_id)
-            summary.new_alerts.extend(outcome.opened)
-            summary.resolved_alerts.extend(outcome.resolved)
-    except WatcherError as exc:
-        summary.status = "failed"
-        store.finish_run(db, run_id, utc_now(), "failed", summary.counts(), str(exc))
-        raise
-    except BaseException:
-        store.finish_run(db, run_id, utc_now(), "interrupted", summary.counts(), "interrupted")
-        raise
-    store.finish_run(db, run_id, utc_now(), "ok", summary.counts())
+    with store.run_lock(db):
+        watch = list(asins) if asins is not None else [w.asin for w in store.watched(db)]
+        run_id = store.start_run(db, now, source_name)
+        summary = RunSummary(run_id=run_id, started_at=to_db(now))
+        try:
+            _observe_and_judge(db, source, run_id, watch, now, my_seller_id, summary, progress)
+        except (KeyboardInterrupt, SystemExit) as exc:
+            summary.status = "interrupted"
+            _finish(db, summary, f"interrupted ({type(exc).__name__})")
+            raise
+        except BaseException as exc:
+            # Whatever it was, every ASIN finished so far is kept; the run row says why
+            # the rest is missing.
+            summary.status = "failed"
+            _finish(db, summary, str(exc) if isinstance(exc, WatcherError) else f"{type(exc).__name__}: {exc}")
+            raise
+        _finish(db, summary)
     return summary
+
+
+def _observe_and_judge(db: Database, source: Source, run_id: int, watch: list[str], now: datetime,
+                       my_seller_id: str | None, summary: RunSummary,
+                       progress: Callable[[int], None] | None) -> None:
+    heads = store.Heads(db)
+    parents: set[str] = set()
+    for obs in source.observe(watch):
+        _record(db, heads, source, run_id, obs, now, summary)
+        summary.checked += 1
+        if obs.snapshot.catalog:
+            parents.update(obs.snapshot.catalog.parent_asins)
+        if progress:
+            progress(1)
+    parent_list = sorted(parents - set(watch))
+    for parent in parent_list:
+        store.ensure_parent(db, parent, now)
+    for obs in source.observe(parent_list, with_offers=False):
+        _record(db, heads, source, run_id, obs, now, summary, parent=True)
+        summary.parents_checked += 1
+    # Only ASINs where something moved: an unchanged night costs no diff at all.
+    for asin in store.needing_evaluation(db):
+        _fingerprint_baseline(db, source, run_id, asin, now)
+        outcome = alerts.evaluate(db, asin, run_id, now, my_seller_id)
+        summary.new_alerts.extend(outcome.opened)
+        summary.resolved_alerts.extend(outcome.resolved)
+    # Raised by a run that died before it could say so: this run's digest carries them.
+    summary.new_alerts.extend(alerts.as_new(a) for a in store.unreported_alerts(db, run_id))
+
+
+def _finish(db: Database, summary: RunSummary, error: str | None = None) -> None:
+    try:
+        store.finish_run(db, summary.run_id, utc_now(), summary.status, summary.counts(), error)
+    except Exception as exc:  # noqa: BLE001 - must not hide the error that ended the run
+        if error is None:
+            raise
+        log.error("could not record the end of run %d: %s", summary.run_id, exc)

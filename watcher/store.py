@@ -9,6 +9,7 @@ are versioned separately because they come from separate calls that fail separat
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -16,7 +17,12 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no run lock (see run_lock)
+    fcntl = None  # type: ignore[assignment]
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -161,6 +167,22 @@ def _baseline_history(db: Database) -> None:
     )
 
 
+@migrations(name="0003_judged_state")
+def _judged_state(db: Database) -> None:
+    """The versions the alerts last judged, so the next judgement knows what moved since
+    (the window a likely cause is read from), even when the run that stored the versions
+    was killed before it judged them."""
+    db.execute("ALTER TABLE asins ADD COLUMN judged_catalog INTEGER")  # catalog_versions.id
+    db.execute("ALTER TABLE asins ADD COLUMN judged_offers INTEGER")  # offer_versions.id
+    # An ASIN with nothing pending was judged on its latest versions.
+    db.execute(
+        "UPDATE asins SET "
+        "judged_catalog = (SELECT MAX(id) FROM catalog_versions v WHERE v.asin = asins.asin), "
+        "judged_offers = (SELECT MAX(id) FROM offer_versions v WHERE v.asin = asins.asin) "
+        "WHERE needs_eval = 0 AND baseline_catalog IS NOT NULL"
+    )
+
+
 def open_db(path: Path | str, create: bool = True) -> Database:
     """Open (and migrate) the database. `create=False` refuses a missing file."""
     path = Path(path)
@@ -266,9 +288,37 @@ def require_known(db: Database, asin: str) -> None:
 # --- runs ---------------------------------------------------------------------------------
 
 
+def _file_of(db: Database) -> str | None:
+    for _, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or None  # "" for an in-memory database
+    return None
+
+
+@contextlib.contextmanager
+def run_lock(db: Database) -> Iterator[None]:
+    """One run at a time per database file; a second one gets a `StoreError` at once.
+
+    Two interleaved runs would each trust their own idea of the latest versions and write
+    history out of order. The lock is the OS's, on a file next to the database, so a
+    killed run lets go of it with its process and never leaves a stale lock behind.
+    """
+    path = _file_of(db)
+    if path is None or fcntl is None:
+        yield
+        return
+    with open(f"{path}.lock", "a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StoreError(f"another `watcher run` is using {path}: wait for it to finish") from None
+        yield  # closing the file releases the lock
+
+
 def start_run(db: Database, now: datetime, source: str) -> int:
+    """Record a new run. Call it holding `run_lock`."""
     with db.atomic():
-        # A run that was killed never finished: say so instead of leaving it "running".
+        # Under the run lock, a run still marked "running" was killed: say so.
         db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
         cursor = db.execute(
             "INSERT INTO runs (started_at, source, status) VALUES (?, ?, 'running')",
@@ -363,20 +413,19 @@ def _save_raw(db: Database, raw: dict[str, Any] | None) -> int | None:
 def _write_version(
     db: Database,
     table: str,
-    heads: dict[str, Head],
+    head: Head | None,
     asin: str,
     content: str | None,
     extra: dict[str, Any],
     raw: dict[str, Any] | None,
     run_id: int,
     seen: str,
-) -> bool:
-    """Move last_seen forward, or add a version when the content changed. True if added."""
+) -> Head | None:
+    """Move last_seen forward, or add a version when the content changed. The new head if added."""
     digest = _hash(f"{extra.get('status', '')}|{content}")
-    head = heads.get(asin)
     if head is not None and head.content_hash == digest:
         db.execute(f"UPDATE {table} SET last_seen = ?, last_run = ? WHERE id = ?", [seen, run_id, head.id])
-        return False
+        return None
     version = head.version + 1 if head else 1
     columns = {
         "asin": asin,
@@ -393,8 +442,7 @@ def _write_version(
     names = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     cursor = db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(columns.values()))
-    heads[asin] = Head(int(cursor.lastrowid or 0), version, digest)
-    return True
+    return Head(int(cursor.lastrowid or 0), version, digest)
 
 
 @dataclass(frozen=True)
@@ -415,32 +463,41 @@ def record_observation(
     """
     snap = observation.snapshot
     seen = to_db(now)
-    changed = False
+    new_catalog = new_offers = None
     with db.atomic():
         row = db.execute("SELECT not_found_streak FROM asins WHERE asin = ?", [snap.asin]).fetchone()
         streak = int(row[0]) if row else 0
         if snap.status == "fetch_failed":
+            # Says nothing about the listing: the streak neither grows nor resets, so
+            # not_found, fetch_failed, not_found is two not_found answers in a row, and
+            # listing_gone is only ever raised on a not_found answer.
             record_failure(db, run_id, snap.asin, "catalog", snap.error or "fetch failed")
         else:
             content = canonical_json(snap.catalog) if snap.catalog is not None else None
-            changed = _write_version(
-                db, "catalog_versions", heads.catalog, snap.asin, content,
+            new_catalog = _write_version(
+                db, "catalog_versions", heads.catalog.get(snap.asin), snap.asin, content,
                 {"status": snap.status}, observation.raw_catalog, run_id, seen,
             )
             streak = streak + 1 if snap.status == "not_found" else 0
         if snap.offers is not None:
-            changed |= _write_version(
-                db, "offer_versions", heads.offers, snap.asin, canonical_json(snap.offers),
+            new_offers = _write_version(
+                db, "offer_versions", heads.offers.get(snap.asin), snap.asin, canonical_json(snap.offers),
                 {}, observation.raw_offers, run_id, seen,
             )
         elif observation.offers_error:
             record_failure(db, run_id, snap.asin, "offers", observation.offers_error)
+        changed = new_catalog is not None or new_offers is not None
         dirty = changed or new_image or snap.status == "not_found"
         db.execute(
             "UPDATE asins SET last_status = ?, last_checked = ?, not_found_streak = ?, "
             "needs_eval = MAX(needs_eval, ?) WHERE asin = ?",
             [snap.status, seen, streak, int(dirty), snap.asin],
         )
+    # Only once committed: a rolled-back version must not become the head.
+    if new_catalog is not None:
+        heads.catalog[snap.asin] = new_catalog
+    if new_offers is not None:
+        heads.offers[snap.asin] = new_offers
     return Recorded(changed, streak)
 
 
@@ -453,8 +510,19 @@ def needing_evaluation(db: Database) -> list[str]:
     return [r[0] for r in rows]
 
 
-def clear_evaluation(db: Database, asin: str) -> None:
-    db.execute("UPDATE asins SET needs_eval = 0 WHERE asin = ?", [asin])
+def mark_judged(db: Database, asin: str, catalog_id: int | None, offers_id: int | None, pending: bool = False) -> None:
+    """The alerts have judged these versions. `pending` keeps the ASIN up for judgement
+    next run too: something could not be compared yet (an image without fingerprint)."""
+    db.execute(
+        "UPDATE asins SET needs_eval = ?, judged_catalog = ?, judged_offers = ? WHERE asin = ?",
+        [int(pending), catalog_id, offers_id, asin],
+    )
+
+
+def judged_ids(db: Database, asin: str) -> tuple[int | None, int | None]:
+    """The versions the alerts last judged; (None, None) before the first judgement."""
+    row = db.execute("SELECT judged_catalog, judged_offers FROM asins WHERE asin = ?", [asin]).fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 # --- reading snapshots back -----------------------------------------------------------------
@@ -696,6 +764,22 @@ def update_alert(db: Database, alert_id: int, severity: str, after: Any, detail:
         "UPDATE alerts SET severity = ?, after = ?, detail = ?, updated_at = ? WHERE id = ?",
         [severity, _json(after), _json(detail), to_db(now), alert_id],
     )
+
+
+def unreported_alerts(db: Database, run_id: int) -> list[AlertRow]:
+    """Open alerts raised by runs that never finished since the last finished one.
+
+    A run killed (or failed) after it opened alerts never printed them; the run that
+    finishes next reports them, once: after it, they are older than the last good run.
+    """
+    rows = db.execute(
+        f"SELECT {_ALERT_COLS} FROM alerts a LEFT JOIN asins s ON s.asin = a.asin "
+        "WHERE a.status = 'open' AND a.opened_run < ? AND a.opened_run > "
+        "COALESCE((SELECT MAX(id) FROM runs WHERE status = 'ok' AND id < ?), 0) "
+        "ORDER BY a.id",
+        [run_id, run_id],
+    ).fetchall()
+    return [_alert(r) for r in rows]
 
 
 def close_alert(db: Database, alert_id: int, status: str, run_id: int | None, now: datetime) -> None:
