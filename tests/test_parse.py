@@ -11,7 +11,7 @@ import pytest
 
 import watcher
 from watcher.model import BrowseNode, Catalog, MainImage, Offer, Offers
-from watcher.parse import image_id_from_link, parse_catalog_item, parse_offers
+from watcher.parse import catalog_problem, image_id_from_link, offers_problem, parse_catalog_item, parse_offers
 
 JP = "A1VC38T7YXB528"
 US = "ATVPDKIKX0DER"
@@ -439,3 +439,58 @@ def test_scenario_replays():
     obs = next(source.observe(["B0DEMO0001"]))
     assert obs.snapshot.offers.other_seller_ids(SELLER) == frozenset({HIJACKER})
     assert source.fetch_image(obs.snapshot.catalog.main_image.link)[:2] == b"\xff\xd8"
+
+
+# --- is this answer usable? -----------------------------------------------------------
+
+
+def test_recorded_answers_are_usable():
+    for item in fixture("search_catalog_items.json")["items"]:
+        assert catalog_problem(item, item["asin"], JP) is None
+    for name in ("catalog_item_missing_blocks.json", "catalog_item_no_relationships.json",
+                 "catalog_item_two_marketplaces.json", "catalog_item_variation_parent.json"):
+        item = fixture(name)
+        assert catalog_problem(item, item["asin"].lower(), JP) is None
+    assert offers_problem(fixture("offers_messy.json")["payload"], "B0FIXOFFER", JP) is None  # MarketplaceID, offers
+    for entry in fixture("item_offers_batch.json")["responses"]:
+        if "payload" in entry["body"]:
+            assert offers_problem(entry["body"]["payload"], entry["request"]["Asin"], JP) is None
+
+
+@pytest.mark.parametrize(
+    ("item", "problem"),
+    [
+        ({"asin": "B0FIXBARE1"}, "answer has no summary for this marketplace"),
+        ({"asin": "B0FIXBARE1", "summaries": [{"marketplaceId": US, "itemName": "x"}]},
+         "answer has no summary for this marketplace"),
+        ({"asin": "B0OTHER001", "summaries": [{"marketplaceId": JP, "itemName": "x"}]}, "answer is for ASIN B0OTHER001"),
+        ({"asin": "<script>", "summaries": [{"marketplaceId": JP}]}, "answer is for ASIN ?"),
+        (["B0FIXBARE1"], "answer is not a catalog item"),
+    ],
+)
+def test_catalog_problem(item, problem):
+    assert catalog_problem(item, "B0FIXBARE1", JP) == problem
+
+
+@pytest.mark.parametrize(
+    ("payload", "problem"),
+    [
+        ({"status": "Success", "Offers": []}, None),
+        ({"Offers": [{"SellerId": "A1"}]}, None),  # no status, but an Offers list
+        ({"status": "NoBuyableOffers"}, None),
+        ({"status": "nobuyableoffers", "Offers": []}, None),
+        ({}, "payload has no Offers"),
+        ({"status": "Success"}, "payload has no Offers"),
+        ({"status": "ClientError", "Offers": []}, "payload status ClientError"),
+        ({"status": "Success", "Offers": "none"}, "payload Offers is not a list"),
+        ({"ASIN": "B0OTHER001", "Offers": []}, "payload is for ASIN B0OTHER001"),
+        ({"Identifier": {"ASIN": "B0OTHER001"}, "Offers": []}, "payload is for ASIN B0OTHER001"),
+        ({"asin": "b0fixoffer", "Offers": []}, None),
+        ({"marketplaceId": US, "Offers": []}, f"payload is for marketplace {US}"),
+        ({"Offers": [{"SellerId": ""}, {"IsBuyBoxWinner": True}]}, "no offer in the payload names its seller"),
+        ({"Offers": [{"SellerId": ""}, {"SellerId": "A1"}]}, None),
+        (None, "payload is not an object"),
+    ],
+)
+def test_offers_problem(payload, problem):
+    assert offers_problem(payload, "B0FIXOFFER", JP) == problem

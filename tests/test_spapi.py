@@ -324,28 +324,46 @@ def test_fake_source_helper_in_real_time(tmp_path: Path) -> None:
     assert sum(ticks) == 7
 
 
-def test_batch_answers_in_other_shapes_through_a_mock_transport(clock: FakeClock) -> None:
-    # Real answers vary: entries without `request`, keys cased differently, status missing.
-    # Entries are then matched by the payload's ASIN, else by position.
+def mock_source(clock: FakeClock, offers_answer: dict[str, Any]) -> SpApiSource:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/token"):
             return httpx.Response(200, json={"access_token": "Atza|m", "expires_in": 3600})
         if request.url.path == "/catalog/2022-04-01/items":
             ids = request.url.params["identifiers"].split(",")
             return httpx.Response(200, json={"items": [make_item(a) for a in ids]})
-        return httpx.Response(200, json={"Responses": [
-            {"body": {"payload": {"Offers": [{"SellerId": AMAZON}]}}},
-            {"Status": {"StatusCode": 200}, "Body": {"Payload": make_offers("B0MOCK0002", sellers=(OTHER,))}},
-            {"status": {"statusCode": 200}, "body": {"payload": {"Offers": [{"SellerId": "A9LIAR"}]}}},
-        ]})
+        return httpx.Response(200, json=offers_answer)
 
     settings = Settings(Path("x.db"), spapi_endpoint="https://sp.example", lwa_token_url="https://lwa.example/token",
                         credentials=FAKE_CREDENTIALS, seller_id=SELLER)
     client = build_client(transport=httpx.MockTransport(handler))
-    source = SpApiSource(settings, client=client, clock=clock, sleep=clock.sleep)
+    return SpApiSource(settings, client=client, clock=clock, sleep=clock.sleep)
+
+
+def test_batch_answers_in_other_shapes_through_a_mock_transport(clock: FakeClock) -> None:
+    # Real answers vary: entries without `request`, keys cased differently, status missing.
+    # Entries are matched by the payload's ASIN; an entry that names none is not guessed
+    # at in an answer where others do name theirs (its offers stay unknown).
+    source = mock_source(clock, {"Responses": [
+        {"body": {"payload": {"Offers": [{"SellerId": AMAZON}]}}},
+        {"Status": {"StatusCode": 200}, "Body": {"Payload": make_offers("B0MOCK0002", sellers=(OTHER,))}},
+        {"status": {"statusCode": 200}, "body": {"payload": {"Offers": [{"SellerId": "A9LIAR"}]}}},
+    ]})
+    seen = {o.snapshot.asin: o for o in source.observe(["B0MOCK0001", "B0MOCK0002"])}
+    assert seen["B0MOCK0002"].snapshot.offers is not None
+    assert seen["B0MOCK0002"].snapshot.offers.seller_ids() == {OTHER}
+    assert seen["B0MOCK0001"].snapshot.offers is None
+    assert seen["B0MOCK0001"].offers_error == "getItemOffersBatch: missing from the answer"
+
+
+def test_batch_entries_naming_no_asin_are_taken_in_order(clock: FakeClock) -> None:
+    # One unnamed entry per request, none named: the request order is all there is.
+    source = mock_source(clock, {"responses": [
+        {"body": {"payload": {"Offers": [{"SellerId": AMAZON}]}}},
+        {"body": {"payload": {"Offers": [{"SellerId": OTHER}]}}},
+    ]})
     seen = {o.snapshot.asin: o.snapshot for o in source.observe(["B0MOCK0001", "B0MOCK0002"])}
-    assert seen["B0MOCK0002"].offers is not None and seen["B0MOCK0002"].offers.seller_ids() == {OTHER}
     assert seen["B0MOCK0001"].offers is not None and seen["B0MOCK0001"].offers.seller_ids() == {AMAZON}
+    assert seen["B0MOCK0002"].offers is not None and seen["B0MOCK0002"].offers.seller_ids() == {OTHER}
 
 
 def test_faults_never_become_alerts(tmp_path: Path, clock: FakeClock) -> None:

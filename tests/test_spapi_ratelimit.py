@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import random
 
+import httpx
 import pytest
 
 from spapi_helpers import FakeClock
-from watcher.source.ratelimit import DEFAULT_QUOTAS, Quota, RetryPolicy, TokenBucket, scaled_quotas
+from watcher.source.ratelimit import (
+    DEFAULT_QUOTAS,
+    Quota,
+    RetryPolicy,
+    TokenBucket,
+    announced_rate,
+    retry_after,
+    scaled_quotas,
+)
 
 
 def test_documented_defaults() -> None:
@@ -86,3 +95,37 @@ def test_backoff_grows_is_jittered_and_capped() -> None:
         delays = {policy.backoff(retry, rng) for _ in range(50)}
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert len(delays) > 1
+
+
+@pytest.mark.parametrize(
+    "value, rate",
+    [("0.5", 0.5), ("2", 2.0), (None, None), ("", None), ("abc", None), ("0", None), ("-1", None),
+     ("inf", None), ("nan", None)],
+)
+def test_announced_rate(value: str | None, rate: float | None) -> None:
+    assert announced_rate(value) == rate
+
+
+def test_set_rate_ignores_rates_that_would_break_the_bucket() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(Quota(2.0, 2), clock=clock)
+    for junk in (0.0, -1.0, float("inf"), float("nan")):
+        bucket.set_rate(junk)
+    assert bucket.rate == 2.0
+
+
+@pytest.mark.parametrize(
+    "headers, seconds",
+    [
+        ({"Retry-After": "7"}, 7.0),
+        ({"Retry-After": "1.5"}, 1.5),
+        ({"Retry-After": "-3"}, 0.0),
+        ({"Retry-After": "Wed, 21 Oct 2026 07:28:30 GMT", "Date": "Wed, 21 Oct 2026 07:28:00 GMT"}, 30.0),
+        ({"Retry-After": "Wed, 21 Oct 2026 07:28:30 GMT"}, None),  # no Date to read it against
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "nan"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after(headers: dict[str, str], seconds: float | None) -> None:
+    assert retry_after(httpx.Headers(headers)) == seconds

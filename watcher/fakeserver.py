@@ -11,6 +11,8 @@ Faults, from the night file's `faults` or `inject(asin, fault)`:
 - `500`: every catalog call that includes the ASIN answers 500 (a search batch fails as
   a whole; the client then asks for its ASINs one by one).
 - `400`: the same with 400 InvalidInput (a final error: never retried).
+- `403`: the same with 403 Unauthorized, as for a token without the right role (a fresh
+  token is tried once; never "not found").
 - `timeout` / `slow`: catalog calls that include the ASIN answer after `slow_seconds`.
 - `drop`: catalog calls that include the ASIN close the connection without answering.
 - `omit`: searchCatalogItems leaves the ASIN out, getCatalogItem still answers it.
@@ -22,6 +24,11 @@ Faults, from the night file's `faults` or `inject(asin, fault)`:
 An ASIN absent from the night's catalog answers 404 (and 404 in an offers batch entry).
 An ASIN in the catalog with no recorded offers answers an empty offers payload
 (`NoBuyableOffers`, as Amazon does for a listing nobody sells on).
+
+As Amazon does, it refuses with 400 InvalidInput: an `includedData` value that does not
+exist, and an offers batch that names one ASIN twice ("Duplicate requests submitted").
+A path it does not serve answers 404 without the `NotFound` code that means "no such
+item", so a client with a wrong path cannot mistake it for a deleted listing.
 
 Run by hand: `python -m watcher.fakeserver SCENARIO_DIR [--night N] [--port P]`.
 """
@@ -59,9 +66,13 @@ TOKEN_PATH = "/auth/o2/token"
 CATALOG_PATH = "/catalog/2022-04-01/items"
 OFFERS_BATCH_PATH = "/batches/products/pricing/v0/itemOffers"
 _OFFERS_URI = re.compile(r"^/products/pricing/v0/items/([A-Za-z0-9]+)/offers$")
+INCLUDED_DATA = frozenset({
+    "attributes", "classifications", "dimensions", "identifiers", "images",
+    "productTypes", "relationships", "salesRanks", "summaries", "vendorDetails",
+})
 _AMAZON_IMAGES = re.compile(r"^https?://[^/]*(?:media-amazon|images-amazon)\.com/images/")
 # Faults that break catalog calls, worst first: a drop beats an error beats a delay.
-CATALOG_FAULTS = ("drop", "500", "400", "timeout", "slow")
+CATALOG_FAULTS = ("drop", "500", "403", "400", "timeout", "slow")
 _CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif"}
 
 
@@ -89,6 +100,10 @@ class _Answer:
 
 def _error(status: int, code: str, message: str) -> _Answer:
     return _Answer(status, {"errors": [{"code": code, "message": message, "details": ""}]})
+
+
+# What API Gateway says for a path no operation serves: no SP-API error code at all.
+_NO_ROUTE = _Answer(404, {"message": "Not Found"})
 
 
 class FakeSpApi:
@@ -252,6 +267,10 @@ class FakeSpApi:
                 self.stats.throttled[op] += 1
         return admitted
 
+    def throttle_answer(self, op: str) -> _Answer:
+        """The 429 past the bucket: no x-amzn-RateLimit-Limit on it, as documented."""
+        return _error(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
+
     def _rate_headers(self, op: str) -> dict[str, str]:
         return {"x-amzn-RateLimit-Limit": f"{self._buckets[op].rate:g}"} if self.quotas else {}
 
@@ -283,6 +302,8 @@ class FakeSpApi:
             return _error(500, "InternalFailure", "We encountered an internal error. Please try again.")
         if fault == "400":
             return _error(400, "InvalidInput", "Invalid input.")
+        if fault == "403":
+            return _error(403, "Unauthorized", "Access to requested resource is denied.")
         if fault in ("timeout", "slow", "offers-timeout", "offers-slow"):
             answer.fault = "slow"
         elif fault in ("drop", "offers-drop"):
@@ -305,6 +326,8 @@ class FakeSpApi:
         if not page_size.isdigit() or not 1 <= int(page_size) <= 20:
             return _error(400, "InvalidInput", "pageSize must be between 1 and 20")
         included = _included(query)
+        if not included <= INCLUDED_DATA:
+            return _error(400, "InvalidInput", "includedData holds an unknown value")
         found = [
             self._serve_item(night.catalog[a], included, base_url)
             for a in identifiers
@@ -322,6 +345,8 @@ class FakeSpApi:
         problem = self._check_marketplace(query)
         if problem:
             return problem
+        if not _included(query) <= INCLUDED_DATA:
+            return _error(400, "InvalidInput", "includedData holds an unknown value")
         with self._lock:
             self.stats.catalog_gets.append(asin)
             night = self._night
@@ -344,6 +369,8 @@ class FakeSpApi:
             if request.get("MarketplaceId") != self.scenario.marketplace_id:
                 return _error(400, "InvalidInput", "unknown MarketplaceId")
             asins.append(match.group(1))
+        if len(set(asins)) < len(asins):
+            return _error(400, "InvalidInput", "Duplicate requests submitted. Cannot run batch request.")
         with self._lock:
             self.stats.offers_asins.append(asins)
             night = self._night
@@ -445,11 +472,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._image(parts.path)
         elif parts.path == CATALOG_PATH:
             self._api("searchCatalogItems", lambda: self.fake.search(query, self._base_url()))
-        elif parts.path.startswith(CATALOG_PATH + "/"):
+        elif parts.path.startswith(CATALOG_PATH + "/") and "/" not in parts.path[len(CATALOG_PATH) + 1 :]:
             asin = parts.path[len(CATALOG_PATH) + 1 :]
             self._api("getCatalogItem", lambda: self.fake.get_item(asin, query, self._base_url()))
         else:
-            self._send(_error(404, "NotFound", "no such resource"))
+            self._send(_NO_ROUTE)
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
@@ -465,14 +492,14 @@ class _Handler(BaseHTTPRequestHandler):
                 body = None
             self._api("getItemOffersBatch", lambda: self.fake.offers_batch(body))
         else:
-            self._send(_error(404, "NotFound", "no such resource"))
+            self._send(_NO_ROUTE)
 
     def _api(self, op: str, answer: Callable[[], _Answer]) -> None:
         self.fake._count(op, self.headers.get("user-agent", ""))
         if not self.fake._authorised(self.headers.get("x-amz-access-token")):
             self._send(_error(403, "Unauthorized", "Access to requested resource is denied."))
         elif not self.fake._admit(op):
-            self._send(_error(429, "QuotaExceeded", "You exceeded your quota for the requested resource."))
+            self._send(self.fake.throttle_answer(op))
         else:
             result = answer()
             if result.status < 500:

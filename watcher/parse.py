@@ -4,6 +4,12 @@ Pure functions over the JSON shapes of Catalog Items 2022-04-01 (an `item` as re
 getCatalogItem or inside searchCatalogItems' `items`) and Product Pricing v0 (the
 `payload` of getItemOffers, also found in each getItemOffersBatch response body).
 Real answers omit blocks and vary in casing, so every lookup is defensive.
+
+Parsing never fails, so an answer that is not what it should be (another ASIN's item, a
+payload with status ClientError, an empty shell) would parse into empty fields, and an
+empty title or offer list reads as "title changed" or "seller left". `catalog_problem`
+and `offers_problem` say why such an answer cannot be used; the source then records a
+failed fetch instead.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from .model import BrowseNode, Catalog, MainImage, Offer, Offers
 
 _IMAGE_ID = re.compile(r"/images/[A-Z]/([^/.]+)")
 _GALLERY_VARIANT = re.compile(r"^PT\d\d$")
+_WORD = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # server text allowed into our messages
+# Payload statuses that are answers: "NoBuyableOffers" is Amazon's "nobody sells this new".
+_OFFERS_ANSWERED = {"success", "nobuyableoffers"}
 
 
 def image_id_from_link(link: str) -> str:
@@ -217,3 +226,59 @@ def _dedupe(offers: Iterable[Offer]) -> list[Offer]:
             seen.add(offer)
             out.append(offer)
     return out
+
+
+# --- is this answer usable? ----------------------------------------------------------
+
+
+def _word(value: Any) -> str:
+    """`value` if it is a plain word; server text could echo anything, even what we sent."""
+    text = str(value or "")
+    return text if _WORD.match(text) else "?"
+
+
+def catalog_problem(item: Any, asin: str, marketplace_id: str) -> str | None:
+    """Why `item` cannot stand for `asin` in our marketplace, or None when it can.
+
+    The summary carries title, brand and browse node: an item without one for our
+    marketplace is a half answer, and another ASIN's item (a merged ASIN) is not ours.
+    """
+    if not isinstance(item, dict):
+        return "answer is not a catalog item"
+    named = _text(item.get("asin"))
+    if named and named.upper() != asin.upper():
+        return f"answer is for ASIN {_word(named)}"
+    if not _for_marketplace(item.get("summaries"), marketplace_id):
+        return "answer has no summary for this marketplace"
+    return None
+
+
+def offers_problem(payload: Any, asin: str, marketplace_id: str) -> str | None:
+    """Why a getItemOffers `payload` cannot stand for `asin`'s offers, or None when it can.
+
+    Only "Success" and "NoBuyableOffers" are answers; a missing status is tolerated when
+    the payload carries its `Offers` list. An offer list in which no offer names its
+    seller would parse as "every seller left".
+    """
+    if not isinstance(payload, dict):
+        return "payload is not an object"
+    status = _text(_get(payload, "status"))
+    if status is not None and status.lower() not in _OFFERS_ANSWERED:
+        return f"payload status {_word(status)}"
+    identifier = _get(payload, "Identifier")
+    named = _text(_get(payload, "ASIN")) or (
+        _text(_get(identifier, "ASIN")) if isinstance(identifier, dict) else None
+    )
+    if named and named.upper() != asin.upper():
+        return f"payload is for ASIN {_word(named)}"
+    market = _text(_get(payload, "marketplaceId"))
+    if market and market != marketplace_id:
+        return f"payload is for marketplace {_word(market)}"
+    offers = _get(payload, "Offers")
+    if offers is None:
+        return None if status is not None and status.lower() == "nobuyableoffers" else "payload has no Offers"
+    if not isinstance(offers, list):
+        return "payload Offers is not a list"
+    if offers and not any(isinstance(o, dict) and _text(_get(o, "SellerId")) for o in offers):
+        return "no offer in the payload names its seller"
+    return None

@@ -3,11 +3,15 @@
 The access token is cached and renewed a minute before it expires, so a long night never
 sends an expired one. Every failure becomes one `AuthError` whose message names the
 token URL and the HTTP status or LWA error code, never a credential.
+
+The token request never follows a redirect: a 307 would send the client secret and the
+refresh token, form and all, to wherever the redirect points.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import re
 import threading
@@ -48,24 +52,45 @@ class LwaToken:
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
         self._token: str | None = None
-        self._expires = 0.0
+        self._refresh_at = 0.0
+        self._refused_at: float | None = None  # when the API last refused a token of ours
+        self._renewed_after_refusal = False  # the cached token replaced a refused one
 
     def __repr__(self) -> str:
         # The token itself stays out of every repr (and so out of tracebacks with locals).
-        return f"LwaToken(url={self._url!r}, cached={self._token is not None})"
+        return f"LwaToken(url={safe_url(self._url)!r}, cached={self._token is not None})"
 
     def token(self) -> str:
         """The current access token, fetched or renewed when needed."""
         with self._lock:
-            if self._token is None or self._clock() >= self._expires - REFRESH_MARGIN:
+            if self._token is None or self._clock() >= self._refresh_at:
+                # Stamped before asking: the lifetime runs from when LWA issued it.
+                sent = self._clock()
                 self._token, lifetime = self._fetch()
-                self._expires = self._clock() + lifetime
+                self._refresh_at = refresh_time(sent, lifetime)
+                self._renewed_after_refusal = self._refused_at is not None
             return self._token
 
-    def invalidate(self) -> None:
-        """Forget the token (the API said 403): the next call fetches a new one."""
+    def invalidate(self, refused: str | None = None) -> bool:
+        """The API refused `refused` (401/403): forget it, so the next call fetches anew.
+
+        Returns False when a new token cannot help: the cached one replaced a refused
+        token under a minute ago and is refused too, so the refusal is about rights, not
+        the token. That keeps a missing role from costing one token request per call.
+        """
         with self._lock:
+            if refused is not None and refused != self._token:
+                return True  # another thread renewed it already: the new one is worth a try
+            now = self._clock()
+            if (
+                self._renewed_after_refusal
+                and self._refused_at is not None
+                and now - self._refused_at < REFRESH_MARGIN
+            ):
+                return False
             self._token = None
+            self._refused_at = now
+            return True
 
     def _fetch(self) -> tuple[str, float]:
         form = {
@@ -77,8 +102,11 @@ class LwaToken:
         problem = "no answer"
         for attempt in range(1, self._retry.attempts + 1):
             try:
-                response = self._client.post(self._url, data=form)
-            except httpx.TransportError as exc:
+                response = self._client.post(self._url, data=form, follow_redirects=False)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                problem = f"bad URL ({type(exc).__name__})"
+                break  # a configuration error: asking again cannot help
+            except httpx.RequestError as exc:
                 problem = f"{type(exc).__name__}"
             else:
                 if response.status_code == 200:
@@ -90,19 +118,38 @@ class LwaToken:
                 delay = self._retry.backoff(attempt, self._rng)
                 log.warning("access-token request failed (%s); retrying in %.1fs", problem, delay)
                 self._sleep(delay)
-        raise AuthError(f"access-token request to {self._url} failed: {problem}")
+        raise AuthError(f"access-token request to {safe_url(self._url)} failed: {problem}")
 
     def _read(self, response: httpx.Response) -> tuple[str, float]:
+        where = safe_url(self._url)
         try:
             data = response.json()
             token = data["access_token"]
             lifetime = float(data.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError):
-            raise AuthError(f"access-token answer from {self._url} is not understood") from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise AuthError(f"access-token answer from {where} is not understood") from None
         if not isinstance(token, str) or not token:
-            raise AuthError(f"access-token answer from {self._url} has no access_token")
+            raise AuthError(f"access-token answer from {where} has no access_token")
+        if not (math.isfinite(lifetime) and lifetime > 0):
+            raise AuthError(f"access-token answer from {where} has no usable expires_in")
         log.debug("access token obtained, valid for %.0fs", lifetime)
         return token, lifetime
+
+
+def refresh_time(sent: float, lifetime: float) -> float:
+    """When to renew a token asked for at `sent` that lives `lifetime` seconds: a minute
+    early, or halfway for a token that lives under two minutes (else it would be renewed
+    on every call)."""
+    return sent + lifetime - min(REFRESH_MARGIN, lifetime / 2)
+
+
+def safe_url(url: str) -> str:
+    """`url` without user info, query or fragment: what an error message may show."""
+    try:
+        parsed = httpx.URL(url)
+        return str(parsed.copy_with(userinfo=b"", query=None, fragment=None))
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return "the configured token URL"
 
 
 def error_code(candidate: object) -> str:

@@ -9,11 +9,13 @@ Clocks and sleeps are passed in, so tests drive time by hand and never sleep for
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from email.utils import parsedate_to_datetime
+from typing import Callable, Mapping
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -98,6 +100,8 @@ class TokenBucket:
 
     def set_rate(self, rate: float) -> None:
         """Adopt a rate the server announced (x-amzn-RateLimit-Limit)."""
+        if not (math.isfinite(rate) and rate > 0):
+            return  # "inf" or "0" would stop the bucket from pacing, or forever
         with self._lock:
             self._refill()
             self.rate = rate
@@ -127,3 +131,31 @@ class RetryPolicy:
         """
         ceiling = min(self.cap, self.base * 2 ** (retry - 1))
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def announced_rate(value: str | None) -> float | None:
+    """The `x-amzn-RateLimit-Limit` value as a usable rate, or None (absent, junk, 0, inf)."""
+    try:
+        rate = float(value or "")
+    except ValueError:
+        return None
+    return rate if math.isfinite(rate) and rate > 0 else None
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a `Retry-After` header asks us to wait, or None.
+
+    It is either seconds or an HTTP date; a date is read against the answer's own `Date`
+    header, so our clock (monotonic, or fake in tests) never has to be a wall clock.
+    """
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - parsedate_to_datetime(headers.get("date") or "")).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None

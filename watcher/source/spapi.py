@@ -12,13 +12,20 @@ The caller's thread merges the two and yields an ASIN as soon as both parts are 
 Each call waits for its operation's token bucket and is retried on 429, 5xx, timeouts and
 dropped connections (bounded); other 4xx are final. Nothing here raises for one ASIN; only
 an `AuthError` (no access token) ends the run.
+
+An answer counts only when it is plainly one: "not found" only from getCatalogItem's 404
+`NotFound`, an item only when it is the ASIN asked for with a summary for our marketplace,
+offers only from a batch entry with a 2xx status, no errors and a payload that says
+Success (or NoBuyableOffers). Anything else is a failed fetch, which is never a change.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import random
+import re
 import sys
 import threading
 import time
@@ -29,11 +36,20 @@ import httpx
 
 from .. import __version__, images
 from ..config import Settings
-from ..errors import AuthError, FetchError
+from ..errors import AuthError, ConfigError, FetchError
 from ..model import Observation, Snapshot, Status
-from ..parse import parse_catalog_item, parse_offers
+from ..parse import catalog_problem, offers_problem, parse_catalog_item, parse_offers
 from .auth import LwaToken, error_code
-from .ratelimit import DEFAULT_QUOTAS, Clock, Quota, RetryPolicy, Sleep, TokenBucket
+from .ratelimit import (
+    DEFAULT_QUOTAS,
+    Clock,
+    Quota,
+    RetryPolicy,
+    Sleep,
+    TokenBucket,
+    announced_rate,
+    retry_after,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +59,8 @@ CATALOG_PATH = "/catalog/2022-04-01/items"
 OFFERS_BATCH_PATH = "/batches/products/pricing/v0/itemOffers"
 RATE_HEADER = "x-amzn-RateLimit-Limit"
 CLIENT_MARGIN = 0.02  # see TokenBucket: stay 2% under the quota to absorb jitter
+# Parent ASINs come from API answers and go into URL paths: only this shape is asked for.
+_ASIN = re.compile(r"^[A-Z0-9]{10}$")
 
 
 def user_agent() -> str:
@@ -56,7 +74,8 @@ def build_client(
     """The one place HTTP clients are made; tests hand in a transport.
 
     The access token is deliberately not a default header: it goes only to the SP-API
-    endpoint, never to the token URL or the image host.
+    endpoint, never to the token URL or the image host (API calls do not follow redirects,
+    which would carry it elsewhere).
     """
     return httpx.Client(
         transport=transport,
@@ -83,6 +102,15 @@ class _OffersResult:
     asin: str
     payload: dict[str, Any] | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One ASIN's part of a getItemOffersBatch answer."""
+
+    payload: dict[str, Any] | None
+    problem: str = ""
+    retryable: bool = False
 
 
 @dataclass
@@ -133,7 +161,8 @@ class SpApiSource:
         credentials = settings.require_credentials()
         self.marketplace_id = settings.marketplace_id
         self.seller_id = settings.seller_id  # mine: never "another seller" (as ReplaySource)
-        self._endpoint = settings.spapi_endpoint.rstrip("/")
+        self._endpoint = _checked_url(settings.spapi_endpoint, "WATCHER_SPAPI_ENDPOINT").rstrip("/")
+        _checked_url(settings.lwa_token_url, "WATCHER_LWA_TOKEN_URL")
         self._owns_client = client is None
         self._client = client if client is not None else build_client(timeout=timeout)
         self._clock = clock
@@ -174,7 +203,12 @@ class SpApiSource:
     # --- the run ------------------------------------------------------------------------
 
     def observe(self, asins: Sequence[str], with_offers: bool = True) -> Iterator[Observation]:
-        wanted = list(dict.fromkeys(a.strip() for a in asins if a and a.strip()))
+        # One spelling per ASIN: the batch API refuses a batch that names one twice.
+        wanted = list(dict.fromkeys(a.strip().upper() for a in asins if a and a.strip()))
+        for odd in [a for a in wanted if not _ASIN.match(a)]:
+            wanted.remove(odd)
+            self._advance()
+            yield Observation(Snapshot(odd, "fetch_failed", error="not an ASIN"))
         if not wanted:
             return
         self._auth.token()  # a bad credential fails here, once, before any thread starts
@@ -219,7 +253,11 @@ class SpApiSource:
         for asin in wanted:  # only if a stream ended without a word on some ASIN (a bug)
             if asin in remaining:
                 self._advance()
-                yield Observation(Snapshot(asin, "fetch_failed", error="no answer for this ASIN"))
+                part = catalog.get(asin)
+                if part is None:
+                    yield Observation(Snapshot(asin, "fetch_failed", error="no answer for this ASIN"))
+                else:  # the catalog part is known; its offers stay unknown
+                    yield self._observation(part, offers.get(asin) or _OffersResult(asin, error="no offers answer"))
 
     def _advance(self) -> None:
         if self._progress is not None:
@@ -270,10 +308,11 @@ class SpApiSource:
         except CallFailed as exc:
             log.warning("%s; asking for its %d ASINs one by one", exc, len(chunk))
             found = {}
-        # Absent from the answer (or the whole call failed): not proof of deletion.
+        # Absent from the answer, half there, or the whole call failed: not proof of
+        # deletion, nor of an empty title. getCatalogItem decides.
         return [
-            _CatalogResult(a, "ok", item=found[a.upper()])
-            if a.upper() in found
+            _CatalogResult(a, "ok", item=found[a])
+            if a in found and catalog_problem(found[a], a, self.marketplace_id) is None
             else self._get_item(a, cancel)
             for a in chunk
         ]
@@ -296,11 +335,19 @@ class SpApiSource:
 
     def _get_item(self, asin: str, cancel: threading.Event) -> _CatalogResult:
         params = {"marketplaceIds": self.marketplace_id, "includedData": INCLUDED_DATA}
+        path = f"{CATALOG_PATH}/{asin}"
         try:
-            response = self._call("getCatalogItem", "GET", f"{CATALOG_PATH}/{asin}", cancel, params=params)
+            response = self._call("getCatalogItem", "GET", path, cancel, accept_404=True, params=params)
             if response.status_code == 404:
-                return _CatalogResult(asin, "not_found")
-            return _CatalogResult(asin, "ok", item=_json(response, "getCatalogItem"))
+                if _says_not_found(response):
+                    return _CatalogResult(asin, "not_found")
+                # A proxy's or a mistyped endpoint's 404 is not Amazon saying "no such item".
+                raise CallFailed(f"getCatalogItem: {_describe(response)} without NotFound")
+            item = _json(response, "getCatalogItem")
+            problem = catalog_problem(item, asin, self.marketplace_id)
+            if problem:
+                raise CallFailed(f"getCatalogItem: {problem}")
+            return _CatalogResult(asin, "ok", item=item)
         except CallFailed as exc:
             return _CatalogResult(asin, "fetch_failed", error=str(exc))
 
@@ -331,18 +378,21 @@ class SpApiSource:
         try:
             body = self._offers_body(asins)
             response = self._call("getItemOffersBatch", "POST", OFFERS_BATCH_PATH, cancel, json=body)
-            if response.status_code == 404:
-                raise CallFailed("getItemOffersBatch: HTTP 404")
             entries = _entries_by_asin(_json(response, "getItemOffersBatch"), asins)
         except CallFailed as exc:
             return [_OffersResult(asin, error=str(exc)) for asin in asins], []
         done: list[_OffersResult] = []
         again: list[tuple[str, int]] = []
         for asin, tries in batch:
-            status, payload, problem = entries.get(asin.upper(), (0, None, "missing from the answer"))
-            if payload is not None:
-                done.append(_OffersResult(asin, payload=payload))
-            elif _retryable(status) and tries < self._retry.entry_attempts:
+            # A partial answer (an ASIN left out) is worth asking again, like a 5xx entry.
+            entry = entries.get(asin) or _Entry(None, "missing from the answer", retryable=True)
+            problem = entry.problem
+            if entry.payload is not None:
+                problem = offers_problem(entry.payload, asin, self.marketplace_id) or ""
+                if not problem:
+                    done.append(_OffersResult(asin, payload=entry.payload))
+                    continue
+            if entry.retryable and tries < self._retry.entry_attempts:
                 again.append((asin, tries + 1))
             else:
                 done.append(_OffersResult(asin, error=f"getItemOffersBatch: {problem}"))
@@ -365,12 +415,19 @@ class SpApiSource:
     # --- one call -----------------------------------------------------------------------
 
     def _call(
-        self, op: str, method: str, path: str, cancel: threading.Event, **kwargs: Any
+        self,
+        op: str,
+        method: str,
+        path: str,
+        cancel: threading.Event,
+        *,
+        accept_404: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response:
         """One operation within its quota, retried when that can help.
 
-        Returns a 2xx or 404 answer (404 is an answer: "no such item"); raises
-        `CallFailed` with a one-line reason otherwise.
+        Returns a 2xx answer, or a 404 when `accept_404` (getCatalogItem: "no such item");
+        raises `CallFailed` with a one-line reason otherwise.
         """
         bucket = self._buckets[op]
         started: float | None = None
@@ -383,30 +440,41 @@ class SpApiSource:
             if cancel.is_set():
                 raise _Cancelled
             started = self._clock() if started is None else started
-            headers = {"x-amz-access-token": self._auth.token()}
+            token = self._auth.token()
+            wait: float | None = None
             try:
-                response = self._client.request(method, self._endpoint + path, headers=headers, **kwargs)
+                response = self._client.request(
+                    method,
+                    self._endpoint + path,
+                    headers={"x-amz-access-token": token},
+                    follow_redirects=False,
+                    **kwargs,
+                )
             except httpx.TimeoutException as exc:
                 problem = f"timeout ({type(exc).__name__})"
-            except httpx.TransportError as exc:
+            except httpx.UnsupportedProtocol as exc:
+                raise CallFailed(f"{op}: bad endpoint URL ({type(exc).__name__})") from None
+            except httpx.RequestError as exc:  # dropped, refused, reset, undecodable
                 problem = f"connection failed ({type(exc).__name__})"
             else:
                 self._adopt_rate(bucket, response)
-                if response.status_code < 400 or response.status_code == 404:
+                status = response.status_code
+                if 200 <= status < 300 or (status == 404 and accept_404):
                     return response
                 problem = _describe(response)
-                if response.status_code == 403 and not renewed:
-                    # An access token can be revoked early; one fresh token is worth a try.
+                if status in (401, 403) and not renewed and self._auth.invalidate(token):
+                    # An access token can expire or be revoked early; one fresh token is
+                    # worth a try (the API says 403 for an expired one, some proxies 401).
                     renewed = True
-                    self._auth.invalidate()
                     continue
-                if response.status_code == 429:
-                    bucket.drain()
-                elif not _retryable(response.status_code):
+                if not _retryable(status):
                     raise CallFailed(f"{op}: {problem}")
+                if status == 429:
+                    bucket.drain()
+                wait = retry_after(response.headers)
             if attempt >= self._retry.attempts:
                 break
-            delay = self._retry.backoff(attempt, self._rng)
+            delay = max(self._retry.backoff(attempt, self._rng), wait or 0.0)
             if self._clock() - started + delay > self._retry.budget:
                 break
             log.info("%s: %s; retry %d in %.1fs", op, problem, attempt, delay)
@@ -414,14 +482,8 @@ class SpApiSource:
         raise CallFailed(f"{op}: {problem} after {attempt} attempts")
 
     def _adopt_rate(self, bucket: TokenBucket, response: httpx.Response) -> None:
-        value = response.headers.get(RATE_HEADER)
-        if not value:
-            return
-        try:
-            rate = float(value)
-        except ValueError:
-            return
-        if rate > 0 and abs(rate - bucket.rate) > 1e-9:
+        rate = announced_rate(response.headers.get(RATE_HEADER))
+        if rate is not None and not math.isclose(rate, bucket.rate):
             log.debug("adopting rate %g/s announced by the server (was %g/s)", rate, bucket.rate)
             bucket.set_rate(rate)
 
@@ -442,6 +504,29 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
+
+
+def _checked_url(url: str, name: str) -> str:
+    """`url` if it is an http(s) URL with a host: a typo fails the run once, up front,
+    instead of failing every call of the night."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError(f"{name} is not an http(s) URL")
+    return url
+
+
+def _says_not_found(response: httpx.Response) -> bool:
+    """A 404 with the SP-API's own `NotFound` error: the item does not exist."""
+    try:
+        errors = response.json()["errors"]
+    except (ValueError, LookupError, TypeError):
+        return False
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and str(e.get("code", "")).lower() == "notfound" for e in errors
+    )
 
 
 def _describe(response: httpx.Response) -> str:
@@ -472,32 +557,44 @@ def _ci(d: Any, name: str) -> Any:
     return next((v for k, v in d.items() if k.lower() == name.lower()), None)
 
 
-def _entries_by_asin(
-    data: dict[str, Any], asins: list[str]
-) -> dict[str, tuple[int, dict[str, Any] | None, str]]:
-    """getItemOffersBatch `responses` -> {ASIN: (status, payload or None, problem)}.
+def _entries_by_asin(data: dict[str, Any], asins: list[str]) -> dict[str, _Entry]:
+    """getItemOffersBatch `responses` -> {ASIN: entry}.
 
-    An entry names its ASIN in `request.Asin` or in its payload; an entry that names none
-    is taken to answer the request at its position, unless another entry named that ASIN.
+    An entry names its ASIN in `request.Asin` or in its payload (`ASIN`, `Identifier`).
+    Only when no entry names one, and there is one entry per request, are they taken in
+    request order: guessing by position in a mixed answer could hand one ASIN's sellers
+    to another, which reads as a seller joining one listing and leaving the other.
     """
-    named: dict[str, tuple[int, dict[str, Any] | None, str]] = {}
-    unnamed: dict[str, tuple[int, dict[str, Any] | None, str]] = {}
-    for index, entry in enumerate(_ci(data, "responses") or []):
-        body = _ci(entry, "body") or {}
-        payload = _ci(body, "payload")
-        asin = _ci(_ci(entry, "request"), "Asin") or _ci(payload, "ASIN")
-        try:
-            status = int(_ci(_ci(entry, "status"), "statusCode") or 200)
-        except (TypeError, ValueError):
-            status = 0
-        if 200 <= status < 300 and isinstance(payload, dict):
-            answer: tuple[int, dict[str, Any] | None, str] = (status, payload, "")
-        else:
-            errors = _ci(body, "errors")
-            code = error_code(_ci(errors[0], "code")) if isinstance(errors, list) and errors else ""
-            answer = (status, None, f"HTTP {status}" + (f" {code}" if code else ""))
-        if asin:
-            named[str(asin).upper()] = answer
-        elif index < len(asins):
-            unnamed[asins[index].upper()] = answer
-    return {**unnamed, **named}
+    responses = _ci(data, "responses")
+    responses = [e for e in responses if isinstance(e, dict)] if isinstance(responses, list) else []
+    names = [_entry_asin(entry) for entry in responses]
+    if not any(names) and len(responses) == len(asins):
+        names = list(asins)
+    return {str(name).upper(): _entry(entry) for name, entry in zip(names, responses) if name}
+
+
+def _entry_asin(entry: dict[str, Any]) -> str | None:
+    payload = _ci(_ci(entry, "body"), "payload")
+    asin = _ci(_ci(entry, "request"), "Asin") or _ci(payload, "ASIN") or _ci(_ci(payload, "Identifier"), "ASIN")
+    return str(asin) if asin else None
+
+
+def _entry(entry: dict[str, Any]) -> _Entry:
+    """One batch entry: usable only with a 2xx status, a payload and no errors."""
+    body = _ci(entry, "body")
+    body = body if isinstance(body, dict) else {}
+    payload = _ci(body, "payload")
+    raw_status = _ci(_ci(entry, "status"), "statusCode")
+    try:
+        status = 200 if raw_status is None else int(raw_status)  # missing: judged by the body
+    except (TypeError, ValueError):
+        status = 0
+    errors = _ci(body, "errors")
+    if 200 <= status < 300 and isinstance(payload, dict) and not errors:
+        return _Entry(payload)
+    code = error_code(_ci(errors[0], "code")) if isinstance(errors, list) and errors else ""
+    if 200 <= status < 300:
+        problem = "answer with errors" if errors else "answer without payload"
+    else:
+        problem = f"HTTP {status}"
+    return _Entry(None, problem + (f" {code}" if code else ""), retryable=_retryable(status))
