@@ -198,9 +198,15 @@ def test_no_accusation_beyond_the_facts(db, tmp_path):
 
 
 def test_the_window_limits_the_changes(db, tmp_path):
+    # The pen: the window opens after its parent rewrite, so only that change is shown.
+    late_pen = gather(db, PEN, parse_user_time("2026-11-04"), None, NOW, ME)
+    assert [t.after.version for t in late_pen.transitions] == [2]
+    early_pen = gather(db, PEN, None, parse_user_time("2026-11-03", end_of_day=True), NOW, ME)
+    assert early_pen.transitions == () and [v.version for v in early_pen.window_versions] == [1]
+    # The bag: a window holding only the change back reaches back to the change it undid.
     late = gather(db, BAG, parse_user_time("2026-11-04 12:00"), None, NOW, ME)
-    assert [t.after.version for t in late.transitions] == [3]  # only the change back
-    assert [v.version for v in late.versions] == [2, 3]  # plus the version before, for context
+    assert [t.after.version for t in late.transitions] == [2, 3]
+    assert [v.version for v in late.versions] == [1, 2, 3]  # plus the version before, for context
     with pytest.raises(UsageError, match="no observation"):
         gather(db, BAG, parse_user_time("2027-01-01"), None, NOW, ME)
 

@@ -462,9 +462,9 @@ def demo(
 @handle_errors
 def check(
     asin: Annotated[Optional[str], typer.Argument(help="The ASIN of the returned item (not with --returns).", show_default=False)] = None,
-    ordered_at: Annotated[Optional[str], typer.Option("--ordered-at", help="When the customer ordered: 2026-11-03 (that whole day) or 2026-11-03T14:30; JST unless a zone is given.")] = None,
+    ordered_at: Annotated[Optional[str], typer.Option("--ordered-at", help="When the customer ordered: 2026-11-03 or 2026/11/3 (that whole day), 2026-11-03T14:30 or '2026-11-03 14:30 +09:00'; JST unless a zone (Z, UTC, JST, +09:00) is given.")] = None,
     returns: Annotated[Optional[Path], typer.Option("--returns", help="A Seller Central returns report (TSV or CSV; UTF-8 or CP932): check every return in it.")] = None,
-    window: Annotated[int, typer.Option("--window", help="With --returns: how many days before each return date to check.")] = 30,
+    window: Annotated[int, typer.Option("--window", help="With --returns: how many days before each return date to check (a row with an order date is checked at that date instead).")] = 30,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:

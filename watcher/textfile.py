@@ -16,6 +16,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Iterator
 
 from .errors import UsageError
 
@@ -25,6 +26,7 @@ _BOMS = (
     (b"\xfe\xff", "utf-16"),
 )
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_SEPARATORS = re.compile(r"[\s_-]+")
 
 
 def decode_text(data: bytes, source: str) -> str:
@@ -114,21 +116,33 @@ class Table:
     delimiter: str
 
     def column(self, *names: str) -> int | None:
-        """Index of the first of `names` that is a column (in the order given), else None."""
+        """Index of the first of `names` that is a column (in the order given), else None.
+
+        `-`, `_` and spaces are the same here: `Return Date`, `return_date` and
+        `return-date` all name one column.
+        """
+        loose = [_loose(c) for c in self.columns]
         for name in names:
             key = normalize_column(name)
             if key in self.columns:
                 return self.columns.index(key)
+            if _loose(key) in loose:
+                return loose.index(_loose(key))
         return None
+
+
+def _loose(name: str) -> str:
+    return _SEPARATORS.sub("-", name)
 
 
 def read_table(text: str, comment: str | None = None, source: str = "<input>") -> Table:
     """Read CSV or TSV text whose first non-blank line is the header.
 
     The delimiter is sniffed from that line. Blank rows are skipped and so, when `comment`
-    is given, are rows whose first cell starts with it. TSV is read without quoting, as
-    Amazon writes it: an item name like `15.6" laptop` stays intact. `source` names the
-    text in errors.
+    is given, are rows whose first cell starts with it. TSV is read line by line, as
+    Amazon writes it, so a quote character never swallows the next line: an item name like
+    `15.6" laptop` stays intact, and only a cell quoted whole (`"Bag, red"`, as a
+    spreadsheet re-saves it) loses its quotes. `source` names the text in errors.
 
     >>> t = read_table("sku\\tasin1\\n\\nA-1\\tB0C1234567\\n")
     >>> t.columns, t.rows[0].line, t.rows[0].cell(t.column("asin1"))
@@ -137,24 +151,56 @@ def read_table(text: str, comment: str | None = None, source: str = "<input>") -
     lines = split_lines(text.removeprefix("\ufeff"))
     first = next((line for line in lines if _significant(line, comment)), "")
     delimiter = sniff_delimiter(first)
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter, quoting=quoting)
+    numbered = _tsv_rows(lines) if delimiter == "\t" else _csv_rows(lines, source)
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
+    for line, cells in numbered:
+        values = tuple(cell.strip() for cell in cells)
+        if not any(values) or (comment is not None and values[0].startswith(comment)):
+            continue
+        if header is None:
+            header = tuple(normalize_column(v) for v in values)
+        else:
+            rows.append(Row(line, values))
+    return Table(header or (), tuple(rows), delimiter)
+
+
+def _tsv_rows(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+    for number, line in enumerate(lines, 1):
+        yield number, [_unquote(cell) for cell in line.split("\t")]
+
+
+def _unquote(cell: str) -> str:
+    """A cell quoted whole loses its quotes, `""` inside reading `"`; any other is kept."""
+    stripped = cell.strip()
+    inner = stripped[1:-1]
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] == '"' and '"' not in inner.replace('""', ""):
+        return inner.replace('""', '"')
+    return cell
+
+
+def _csv_rows(lines: list[str], source: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader((line + "\n" for line in lines), strict=False)
     start = 1
     try:
         for cells in reader:
             line, start = start, reader.line_num + 1
-            values = tuple(cell.strip() for cell in cells)
-            if not any(values) or (comment is not None and values[0].startswith(comment)):
-                continue
-            if header is None:
-                header = tuple(normalize_column(v) for v in values)
-            else:
-                rows.append(Row(line, values))
+            if reader.line_num == len(lines) and line < len(lines) and _open_quote(lines[line - 1:]):
+                # Python's csv reads an unclosed quote to the end of the file, silently
+                # swallowing every row after it.
+                raise UsageError(f"{source}: line {line}: a quoted field is never closed (a stray \")")
+            yield line, cells
     except csv.Error as e:
         raise UsageError(f"{source}: line {start}: {e}") from None
-    return Table(header or (), tuple(rows), delimiter)
+
+
+def _open_quote(lines: list[str]) -> bool:
+    """Whether these lines, read as CSV, end inside a quoted field."""
+    try:
+        list(csv.reader((line + "\n" for line in lines), strict=True))
+    except csv.Error as e:
+        return "end of data" in str(e)
+    return False
 
 
 def _significant(line: str, comment: str | None) -> bool:

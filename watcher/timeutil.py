@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from .errors import UsageError
@@ -34,22 +36,68 @@ def show(text_or_moment: str | datetime | None, zone: str = "Asia/Tokyo") -> str
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
-def parse_user_time(text: str, zone: str = "Asia/Tokyo", end_of_day: bool = False) -> datetime:
-    """A date or date-time typed by a user; no zone given means the marketplace's zone.
+# What people and Seller Central write: `2026-11-03`, `2026/11/3`, `2026年11月3日`, with an
+# optional time (`14:30`, `14:30:05.123`) and zone (`Z`, `UTC`, `JST`, `+09:00`, `+0900`).
+_USER_TIME = re.compile(
+    r"(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})日?"
+    r"(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
+    r"\s*(Z|UTC|GMT|JST|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
 
-    `2026-11-03` is that whole day: its start, or its end with `end_of_day`.
+
+def is_date_only(text: str) -> bool:
+    """True when `text` names a day and no time of it (`2026-11-03`, `2026/11/3 JST`)."""
+    match = _USER_TIME.fullmatch(_normalize(text))
+    return match is not None and match.group(4) is None
+
+
+def parse_time(text: str, zone: str = "Asia/Tokyo", end_of_day: bool = False) -> datetime:
+    """A date or date-time as people write it -> UTC. Raises ValueError with a short reason.
+
+    No zone given means `zone`. A date alone is the start of that day, or its last
+    microsecond with `end_of_day`.
+
+    >>> parse_time("2026/11/3 12:00").isoformat()
+    '2026-11-03T03:00:00+00:00'
     """
-    raw = text.strip().replace("/", "-")
+    match = _USER_TIME.fullmatch(_normalize(text))
+    if match is None:
+        raise ValueError(f"not a date: {text!r}")
+    year, month, day, hour, minute, second, tz = match.groups()
     try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            moment = datetime.combine(day, time.max if end_of_day else time.min)
+        if hour is None:
+            moment = datetime.combine(date(int(year), int(month), int(day)), time.max if end_of_day else time.min)
         else:
-            moment = datetime.fromisoformat(raw.replace(" ", "T", 1).replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"not a date or time: {text!r} (use 2026-11-03 or 2026-11-03T14:30, JST unless a zone is given)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.astimezone(timezone.utc)
+            moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+        return moment.replace(tzinfo=_zone(tz, zone)).astimezone(timezone.utc)
+    except ValueError as exc:
+        # "day is out of range for month", "hour must be in 0..23", an offset beyond a day, ...
+        reason = str(exc).split(",")[0] if "offset" not in str(exc) else "zone offset out of range"
+        raise ValueError(f"not a date: {text!r} ({reason})") from None
+
+
+def parse_user_time(text: str, zone: str = "Asia/Tokyo", end_of_day: bool = False) -> datetime:
+    """`parse_time` for a command-line option: a bad value is a usage error."""
+    try:
+        return parse_time(text, zone, end_of_day)
+    except ValueError as exc:
+        raise UsageError(f"{exc}; use 2026-11-03 or 2026-11-03T14:30 (JST unless a zone is given)") from None
+
+
+def _normalize(text: str) -> str:
+    # Full-width digits, colons and slashes, as Japanese spreadsheets sometimes write them.
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _zone(tz: str | None, default: str) -> tzinfo:
+    if tz is None:
+        return ZoneInfo(default)
+    name = tz.upper()
+    if name == "JST":
+        return ZoneInfo("Asia/Tokyo")
+    if name in ("Z", "UTC", "GMT"):
+        return timezone.utc
+    sign = -1 if tz[0] == "-" else 1
+    digits = tz[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))

@@ -41,3 +41,14 @@ def baseline_at(db: Database, asin: str, moment: datetime) -> Baseline | None:
         return None
     how: Literal["first_run", "accepted"] = "first_run" if chosen.how == "first_run" else "accepted"
     return Baseline(catalog, store.offer_version(db, chosen.offers_version), chosen.set_at, how, chosen.current)
+
+
+def accepted_after(db: Database, asin: str, version_ids: list[int], moment: datetime) -> str | None:
+    """When the seller accepted one of these catalog versions as the baseline after `moment`.
+
+    A customer may have seen content the seller made and accepted the next morning: the
+    check still compares with the baseline at order time, and says this beside it.
+    """
+    at = to_db(moment)
+    return next((b.set_at for b in store.baseline_history(db, asin)
+                 if b.how == "accepted" and b.set_at > at and b.catalog_version in version_ids), None)

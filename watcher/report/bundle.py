@@ -10,7 +10,9 @@
 
 The folder must not exist yet, or be empty: a bundle is never mixed with older files.
 The raw answers are what the SP-API returned; they never hold credentials, and any key that
-looks like one (token, secret, authorization, ...) is dropped anyway before writing.
+looks like one (token, secret, authorization, ...) is dropped anyway before writing, as is
+any value shaped like an LWA token or client secret (`Atza|...`, `Atzr|...`,
+`amzn1.oa2-cs...`) whatever its key.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .fields import FieldCheck
 from .html import render
 
 _SECRET_KEY = re.compile(r"token|secret|authori[sz]ation|password|credential|api[-_]?key|signature", re.IGNORECASE)
+_SECRET_VALUE = re.compile(r"Atz[ar]\||amzn1\.oa2-cs", re.IGNORECASE)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9+_-]")
 
 
@@ -53,11 +56,13 @@ def image_file(image_id: str) -> str:
 
 
 def scrub(value: Any) -> Any:
-    """The answer without any key that looks like a credential."""
+    """The answer without any key that looks like a credential, nor any credential value."""
     if isinstance(value, dict):
         return {k: scrub(v) for k, v in value.items() if not _SECRET_KEY.search(str(k))}
     if isinstance(value, list):
         return [scrub(v) for v in value]
+    if isinstance(value, str) and _SECRET_VALUE.search(value):
+        return "(removed: looked like a credential)"
     return value
 
 
@@ -67,6 +72,7 @@ def write_bundle(
     """Write every file of the bundle; returns what was written."""
     if lang not in ("ja", "en"):
         raise UsageError(f"--lang must be ja or en, not {lang!r}")
+    out = out.resolve()  # `--out .` has no name of its own to give the zip
     zip_path = out.parent / f"{out.name}.zip" if make_zip else None
     _prepare(out, zip_path)
     case = build_case(e, zone)

@@ -27,8 +27,8 @@ from .. import store
 from ..images import Fingerprint
 from ..model import Catalog, Offers
 from ..render import clean, truncate
-from ..timeutil import from_db, parse_user_time, show, to_db
-from .baseline import Baseline, baseline_at
+from ..timeutil import from_db, is_date_only, parse_user_time, show, to_db, utc_now
+from .baseline import Baseline, accepted_after, baseline_at
 from .fields import FieldCheck, check_fields, field_same, image_ids, value
 from .timeline import MAX_STALE, Located, Span, clamp, locate
 
@@ -94,6 +94,8 @@ class CheckResult:
     shown: tuple[Shown, ...]
     status: Status
     verdict: str
+    checked_at: str = ""  # when the check ran (UTC ISO): "still shown now" is judged against it
+    accepted_later: str | None = None  # when the seller later accepted a differing version shown
 
     @property
     def exit_code(self) -> int:
@@ -125,6 +127,8 @@ class CheckResult:
             "differences": [_difference_json(d) for d in self.differences],
             "first_observed": self.first_seen,
             "last_observed": self.last_seen,
+            "checked_at": self.checked_at,
+            "accepted_later": self.accepted_later,
             "verdict": self.verdict,
         }
 
@@ -139,14 +143,14 @@ def order_span(text: str, zone: str = "Asia/Tokyo") -> tuple[datetime, datetime 
     '2026-11-03T14:59:59.999999+00:00'
     """
     start = parse_user_time(text, zone)
-    if len(text.strip()) == 10:
+    if is_date_only(text):
         return start, parse_user_time(text, zone, end_of_day=True)
     return start, None
 
 
 def check_order(
     db: Database, asin: str, start: datetime, end: datetime | None = None, *,
-    my_seller_id: str | None = None, zone: str = "Asia/Tokyo",
+    my_seller_id: str | None = None, zone: str = "Asia/Tokyo", now: datetime | None = None,
 ) -> CheckResult:
     """What the listing showed at an order time (or during a day: `end` = its last second).
 
@@ -157,12 +161,12 @@ def check_order(
     end = end or start
     versions = store.catalog_versions(db, asin)
     located = locate([Span(v.first_seen, v.last_seen) for v in versions], start, end)
-    return _result(db, asin, versions, located, start, end, kind, my_seller_id, zone)
+    return _result(db, asin, versions, located, start, end, kind, my_seller_id, zone, now)
 
 
 def check_window(
     db: Database, asin: str, start: datetime, end: datetime, *,
-    my_seller_id: str | None = None, zone: str = "Asia/Tokyo",
+    my_seller_id: str | None = None, zone: str = "Asia/Tokyo", now: datetime | None = None,
 ) -> CheckResult:
     """Did the listing differ from its baseline at any time in [start, end]?
 
@@ -173,7 +177,7 @@ def check_window(
     spans = [Span(v.first_seen, v.last_seen) for v in versions]
     cut = clamp(spans, start, end)
     located = locate(spans, *cut) if cut else Located("none" if not versions else _outside(spans, start))
-    return _result(db, asin, versions, located, start, end, "window", my_seller_id, zone)
+    return _result(db, asin, versions, located, start, end, "window", my_seller_id, zone, now)
 
 
 def _outside(spans: Sequence[Span], start: datetime) -> Literal["before_first", "too_late"]:
@@ -182,7 +186,7 @@ def _outside(spans: Sequence[Span], start: datetime) -> Literal["before_first", 
 
 def _result(
     db: Database, asin: str, versions: list[store.Version], located: Located, start: datetime,
-    end: datetime, kind: Kind, my_seller_id: str | None, zone: str,
+    end: datetime, kind: Kind, my_seller_id: str | None, zone: str, now: datetime | None,
 ) -> CheckResult:
     base = baseline_at(db, asin, start) if versions else None
     shown: tuple[Shown, ...] = ()
@@ -195,7 +199,8 @@ def _result(
     partial = CheckResult(
         asin, store.label_of(db, asin), to_db(start), to_db(end), kind, located,
         versions[0].first_seen if versions else None, versions[-1].last_seen if versions else None,
-        base, shown, status, "",
+        base, shown, status, "", to_db(now or utc_now()),
+        accepted_after(db, asin, [s.version.id for s in shown if s.status == "differed"], end),
     )
     return _with_verdict(partial, zone)
 
@@ -233,6 +238,10 @@ def _shown(
     base_cat = _cat(base.catalog)
     fps = store.fingerprints(db, image_ids(base_cat, *(_cat(v) for v in versions)))
     fields = check_fields(base_cat, _cat(version), fps)
+    if version.status == "not_found":
+        # The catalog answered "not found" (a blip, or the listing gone), yet the customer
+        # ordered from a page: what that page showed is unknown, not "different".
+        fields = tuple(replace(f, same=None, severity=None) for f in fields)
     diffs = tuple(_difference(versions, index, f, fps) for f in fields if f.same is not True)
     return Shown(version, certain, base, fields, diffs, _sellers(db, asin, moment, base, my_seller_id))
 
@@ -290,7 +299,7 @@ def verdict(r: CheckResult, zone: str = "Asia/Tokyo") -> str:
     elif len(r.shown) > 1:
         when += " (whichever of the observed versions the customer saw)"
     if r.status == "differed":
-        return f"{when} {_differences_text(r.differences, zone)}. {_evidence_advice(r.asin)}"
+        return f"{when} {_differences_text(r, r.differences, zone)}.{_accepted_later(r, zone)} {_evidence_advice(r.asin)}"
     if r.status == "matched" and r.kind == "moment" and r.located.coverage == "between":
         return (
             f"The order time falls between the observations at {show(r.shown[0].version.last_seen, zone)} and "
@@ -306,7 +315,7 @@ def verdict(r: CheckResult, zone: str = "Asia/Tokyo") -> str:
         )
     if len(r.shown) == 1:
         return (
-            f"{when} {_differences_text(r.differences, zone)}; watcher cannot say whether the listing "
+            f"{when} {_differences_text(r, r.differences, zone)}; watcher cannot say whether the listing "
             "matched your baseline."
         )
     return _ambiguous(r, zone)
@@ -334,8 +343,8 @@ def _not_covered(r: CheckResult, zone: str) -> str:
 def _ambiguous(r: CheckResult, zone: str) -> str:
     parts = []
     for s in r.shown:
-        state = "it matched your baseline" if s.status == "matched" else _differences_text(s.differences, zone, brief=True)
-        parts.append(f"observed {show(s.version.first_seen, zone)} to {show(s.version.last_seen, zone)}: {state}")
+        state = "it matched your baseline" if s.status == "matched" else _differences_text(r, s.differences, zone, brief=True)
+        parts.append(f"{_observed(s.version, zone)}: {state}")
     window = ""
     if r.kind == "moment" and len(r.shown) == 2:
         window = (
@@ -352,15 +361,18 @@ def _ambiguous(r: CheckResult, zone: str) -> str:
 
 def _window_verdict(r: CheckResult, zone: str) -> str:
     span = f"From {show(r.start, zone)} to {show(r.end, zone)}"
+    if r.first_seen and r.last_seen and (r.start < r.first_seen or r.end > r.last_seen):
+        # Part of the window was never observed: say which part the answer stands on.
+        span += f" (observed only from {show(max(r.start, r.first_seen), zone)} to {show(min(r.end, r.last_seen), zone)})"
     if r.status == "matched":
         return f"{span} the listing matched your baseline at every observation."
     if r.status == "unknown":
-        return f"{span} {_differences_text(r.differences, zone)}; watcher cannot say whether it matched."
+        return f"{span} {_differences_text(r, r.differences, zone)}; watcher cannot say whether it matched."
     mismatches = [d for d in r.differences if d.check.mismatch]
-    return f"{span} {_differences_text(mismatches, zone)}."
+    return f"{span} {_differences_text(r, mismatches, zone)}."
 
 
-def _differences_text(diffs: Sequence[Difference], zone: str, brief: bool = False) -> str:
+def _differences_text(r: CheckResult, diffs: Sequence[Difference], zone: str, brief: bool = False) -> str:
     """Phrases for the differences, those shown over the same span sharing one time note."""
     seen: set[tuple[str, str]] = set()
     groups: dict[tuple[str, str, bool], list[str]] = {}
@@ -374,9 +386,36 @@ def _differences_text(diffs: Sequence[Difference], zone: str, brief: bool = Fals
     for (first, until, still), phrases in groups.items():
         text = _and(phrases)
         if not brief:
-            text += f", first seen {show(first, zone)}, " + ("still shown now" if still else f"last seen {show(until, zone)}")
+            text += f", first seen {show(first, zone)}, " + (_still(r, zone) if still else f"last seen {show(until, zone)}")
         parts.append(text)
     return "; ".join(parts) or "nothing differed"
+
+
+def latest_is_recent(r: CheckResult) -> bool:
+    """The latest observation may speak for "now": it is at most `MAX_STALE` old."""
+    return from_db(r.checked_at) - from_db(r.last_seen or r.checked_at) <= MAX_STALE
+
+
+def _still(r: CheckResult, zone: str) -> str:
+    if latest_is_recent(r):
+        return "still shown now"
+    # Runs stopped, or kept failing for this ASIN: say when it was last seen, not "now".
+    age = _duration(from_db(r.checked_at) - from_db(r.last_seen or r.checked_at))
+    return f"still shown at the last observation, {show(r.last_seen, zone)} ({age} before this check)"
+
+
+def _observed(v: store.Version, zone: str) -> str:
+    if v.first_seen == v.last_seen:
+        return f"observed once, at {show(v.first_seen, zone)}"
+    return f"observed {show(v.first_seen, zone)} to {show(v.last_seen, zone)}"
+
+
+def _accepted_later(r: CheckResult, zone: str) -> str:
+    """A note when the seller later accepted what the customer saw as the new baseline."""
+    if r.accepted_later is None:
+        return ""
+    return (f" You accepted this content as your baseline later ({show(r.accepted_later, zone)}); if the change "
+            "was your own, the listing is not the cause.")
 
 
 def _and(items: list[str]) -> str:
@@ -395,7 +434,7 @@ def phrase(check: FieldCheck) -> str:
             return f"the listing was attached to the variation parent {after}"
         return f"the variation parent differed ({_short(check.before)} -> {after})"
     if check.field == "listing":
-        return "the listing was not found in the catalog"
+        return "the catalog did not return the listing (not found)"
     if check.field == "browse_node":
         return f"the browse node differed from yours (now {after})"
     names = {"title": "title", "brand": "brand", "product_type": "product type", "gallery": "gallery images"}

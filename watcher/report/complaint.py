@@ -3,18 +3,25 @@
 Facts only: what the listing showed, when it was observed, what changed from what to
 what, who had offers on the listing at those observations. Nobody is named as the one who
 made a change; the text asks Amazon to find out. Times are in the marketplace's zone.
-Catalog strings go through `render.clean` (control and bidi characters made visible).
+
+Catalog strings (and seller ids, which come from the same API) are hostile: they must not
+add a line, close a quote early or pose as a fact number. They go through `render.clean`
+(line breaks, control and bidi characters shown as `?`); inside our 「」 a 「 or 」 of
+theirs is shown as 『 or 』, and ①..㊿ as (1)..(50), in English a `"` as `″`; an id
+that is not plain letters and digits is quoted like text. evidence.json and raw/ keep the
+exact values.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..model import Catalog
 from ..render import clean
 from ..timeutil import from_db, show
-from .evidence import Evidence, FieldChange, Transition
+from .evidence import Evidence, FieldChange, Transition, differs
 from .fields import FieldCheck
 
 
@@ -95,7 +102,10 @@ def build_case(e: Evidence, zone: str = "Asia/Tokyo") -> Case:
         sellers = _sellers(t, zone)
         if sellers is not None:
             facts.append(sellers)
-    facts.append(_current(e, zone) if e.transitions or e.still_differs else _no_change(e, zone))
+    if not e.transitions and not any(differs(e.registered, e.catalog(v), e.fingerprints) for v in e.window_versions):
+        facts.append(_no_change(e, zone))
+    if e.transitions or e.still_differs:
+        facts.append(_current(e, zone))
     facts.append(_records(e))
     return Case(tuple(facts), *_requests(e, zone))
 
@@ -103,15 +113,38 @@ def build_case(e: Evidence, zone: str = "Asia/Tokyo") -> Case:
 # --- facts -------------------------------------------------------------------------------------
 
 
-def _q(value: Any) -> str:
-    return clean(value) if value not in (None, "") else ""
+# ①..⑳, ㉑..㉟, ㊱..㊿ -> (1)..(50): plain ASCII, which every font and the case form show.
+_CIRCLED = {
+    **{0x2460 + i: f"({1 + i})" for i in range(20)},
+    **{0x3251 + i: f"({21 + i})" for i in range(15)},
+    **{0x32B1 + i: f"({36 + i})" for i in range(15)},
+}
+_QUOTES = {"ja": {ord("「"): "『", ord("」"): "』", **_CIRCLED}, "en": {ord('"'): "″"}}
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*")
+
+
+def _q(value: Any, lang: str = "ja") -> str:
+    """Catalog text to put between our quotes: one line, unable to end them or number a fact."""
+    return clean(value).translate(_QUOTES[lang]) if value not in (None, "") else ""
+
+
+def _id(value: Any, lang: str = "ja") -> str:
+    """An id (seller, ASIN, image) as is when it looks like one, else quoted like text."""
+    text = clean(value)
+    if _PLAIN_ID.fullmatch(text):
+        return text
+    return f"「{_q(value, 'ja')}」" if lang == "ja" else f'"{_q(value, "en")}"'
+
+
+def _ids(values: Iterable[Any], lang: str) -> str:
+    return ", ".join(_id(v, lang) for v in values)
 
 
 def _node(value: Any, lang: str) -> str:
     if not value:
         return "（なし）" if lang == "ja" else "(none)"
-    path = " > ".join(_q(p) for p in value.get("path") or []) or _q(value.get("name"))
-    return f"「{path}」（ID: {_q(value.get('id'))}）" if lang == "ja" else f'"{path}" (id {_q(value.get("id"))})'
+    path = " > ".join(_q(p, lang) for p in value.get("path") or []) or _q(value.get("name"), lang)
+    return f"「{path}」（ID: {_id(value.get('id'), lang)}）" if lang == "ja" else f'"{path}" (id {_id(value.get("id"), lang)})'
 
 
 def _registered(e: Evidence, zone: str) -> Fact:
@@ -123,16 +156,16 @@ def _registered(e: Evidence, zone: str) -> Fact:
         return Fact("registered", f"{since_ja}（{how_ja}）の本ASINの内容を当社登録内容としています。",
                     f"We treat the content observed at {since} ({how_en}) as our registered content.", data)
     image = cat.main_image.image_id if cat.main_image else None
-    parents = ", ".join(cat.parent_asins)
+    parents_ja, parents_en = _ids(cat.parent_asins, "ja"), _ids(cat.parent_asins, "en")
     ja = (
         f"{since_ja}（{how_ja}）の本ASINの内容は、商品名「{_q(cat.title)}」、ブランド「{_q(cat.brand)}」、"
-        f"カテゴリー{_node(_node_value(cat), 'ja')}、メイン画像（画像ID: {_q(image) or 'なし'}）"
-        f"{'、親ASIN ' + parents if parents else '、親ASINの設定なし'}でした。これが当社の登録内容です。"
+        f"カテゴリー{_node(_node_value(cat), 'ja')}、メイン画像（画像ID: {_id(image) if image else 'なし'}）"
+        f"{'、親ASIN ' + parents_ja if parents_ja else '、親ASINの設定なし'}でした。これが当社の登録内容です。"
     )
     en = (
-        f"At {since} ({how_en}) this ASIN showed: title \"{_q(cat.title)}\", brand \"{_q(cat.brand)}\", "
-        f"browse node {_node(_node_value(cat), 'en')}, main image id {_q(image) or '(none)'}, "
-        f"{'variation parent ' + parents if parents else 'no variation parent'}. This is our registered content."
+        f"At {since} ({how_en}) this ASIN showed: title \"{_q(cat.title, 'en')}\", brand \"{_q(cat.brand, 'en')}\", "
+        f"browse node {_node(_node_value(cat), 'en')}, main image id {_id(image, 'en') if image else '(none)'}, "
+        f"{'variation parent ' + parents_en if parents_en else 'no variation parent'}. This is our registered content."
     )
     return Fact("registered", ja, en, {**data, "title": cat.title, "brand": cat.brand,
                                        "browse_node": _node_value(cat), "main_image": image,
@@ -172,11 +205,13 @@ def _restored_text(c: FieldCheck) -> tuple[str, str]:
     if c.field == "listing":
         return _change_text(c, False)
     if c.field == "main_image":
-        ja, en = f"（画像ID: {_q(c.after)}）", f" (image id {_q(c.after)})"
+        ja, en = f"（画像ID: {_id(c.after)}）", f" (image id {_id(c.after, 'en')})"
     elif c.field == "browse_node":
         ja, en = _node(c.after, "ja"), " " + _node(c.after, "en")
+    elif c.field == "parent":
+        ja, en = f"（{_ids(c.after, 'ja') or 'なし'}）", f" ({_ids(c.after, 'en') or 'none'})"
     else:
-        ja, en = f"「{_q(_plain(c.after))}」", f' "{_q(_plain(c.after))}"'
+        ja, en = f"「{_q(_plain(c.after))}」", f' "{_q(_plain(c.after), "en")}"'
     return (f"{FIELD_JA[c.field]}が当社登録の内容{ja}に戻りました。",
             f"the {FIELD_EN[c.field]} returned to our registered content{en}.")
 
@@ -189,8 +224,9 @@ def _change_text(c: FieldCheck, registered: bool) -> tuple[str, str]:
     b, a = c.before, c.after
     mine_ja, mine_en = ("当社登録の", "our registered ") if registered else ("", "")
     if c.field == "main_image":
-        ja = f"メイン画像が{mine_ja}画像（画像ID: {_q(b) or 'なし'}）から別の画像（画像ID: {_q(a) or 'なし'}）に差し替えられました。"
-        en = f"the main image changed from {mine_en}image id {_q(b) or '(none)'} to image id {_q(a) or '(none)'}."
+        ja = f"メイン画像が{mine_ja}画像（画像ID: {_id(b) if b else 'なし'}）から別の画像（画像ID: {_id(a) if a else 'なし'}）に差し替えられました。"
+        en = (f"the main image changed from {mine_en}image id {_id(b, 'en') if b else '(none)'} "
+              f"to image id {_id(a, 'en') if a else '(none)'}.")
         if c.verdict in VERDICT_JA:
             ja += f"両者を比較した結果、変更後の画像は{VERDICT_JA[c.verdict]}と判定されました。"
             en += f" Compared with each other, the new image is {VERDICT_EN[c.verdict]}."
@@ -200,10 +236,10 @@ def _change_text(c: FieldCheck, registered: bool) -> tuple[str, str]:
                 f"the browse node changed from {mine_en}{_node(b, 'en')} to {_node(a, 'en')}.")
     if c.field == "parent":
         if a and not b:
-            return (f"本ASINに親ASIN {', '.join(a)} が設定され、そのバリエーションの子ASINとして扱われるようになりました。",
-                    f"this ASIN was attached as a variation child of parent ASIN {', '.join(a)}.")
-        return (f"親ASINが「{', '.join(b) or 'なし'}」から「{', '.join(a) or 'なし'}」に変更されました。",
-                f"the variation parent changed from {', '.join(b) or '(none)'} to {', '.join(a) or '(none)'}.")
+            return (f"本ASINに親ASIN {_ids(a, 'ja')} が設定され、そのバリエーションの子ASINとして扱われるようになりました。",
+                    f"this ASIN was attached as a variation child of parent ASIN {_ids(a, 'en')}.")
+        return (f"親ASINが{_ids(b, 'ja') or 'なし'}から{_ids(a, 'ja') or 'なし'}に変更されました。",
+                f"the variation parent changed from {_ids(b, 'en') or '(none)'} to {_ids(a, 'en') or '(none)'}.")
     if c.field == "gallery":
         return ("サブ画像の構成（画像ID）が変更されました（画像の内容は比較していません）。",
                 "the set of other images (image ids) changed (their content was not compared).")
@@ -215,7 +251,7 @@ def _change_text(c: FieldCheck, registered: bool) -> tuple[str, str]:
                 "the catalog returned this ASIN again.")
     name_ja, name_en = FIELD_JA[c.field], FIELD_EN[c.field]
     return (f"{name_ja}が{mine_ja}「{_q(b)}」から「{_q(a)}」に変更されました。",
-            f"the {name_en} changed from {mine_en}\"{_q(b)}\" to \"{_q(a)}\".")
+            f"the {name_en} changed from {mine_en}\"{_q(b, 'en')}\" to \"{_q(a, 'en')}\".")
 
 
 def _sellers(t: Transition, zone: str) -> Fact | None:
@@ -234,15 +270,15 @@ def _sellers(t: Transition, zone: str) -> Fact | None:
             "(sellers with no stock do not appear in the offer list).",
             data,
         )
-    ja = f"{at_ja}の確認時点で、本ASINには当社以外に次の出品者が出品していました: {', '.join(after.others)}。"
-    en = f"At the observation of {at}, these sellers other than us had offers on this ASIN: {', '.join(after.others)}."
+    ja = f"{at_ja}の確認時点で、本ASINには当社以外に次の出品者が出品していました: {_ids(after.others, 'ja')}。"
+    en = f"At the observation of {at}, these sellers other than us had offers on this ASIN: {_ids(after.others, 'en')}."
     if t.joined:
-        ja += f"このうち {', '.join(t.joined)} は、直前の{before_ja}の確認時点では出品していませんでした。"
-        en += f" Of these, {', '.join(t.joined)} had no offer at the previous observation ({before_at})."
+        ja += f"このうち {_ids(t.joined, 'ja')} は、直前の{before_ja}の確認時点では出品していませんでした。"
+        en += f" Of these, {_ids(t.joined, 'en')} had no offer at the previous observation ({before_at})."
     others_bb = [s for s in after.buybox if s in after.others]
     if others_bb:
-        ja += f"カートボックスは {', '.join(others_bb)} が獲得していました。"
-        en += f" The Buy Box was held by {', '.join(others_bb)}."
+        ja += f"カートボックスは {_ids(others_bb, 'ja')} が獲得していました。"
+        en += f" The Buy Box was held by {_ids(others_bb, 'en')}."
     return Fact("sellers", ja, en, data)
 
 
@@ -267,11 +303,17 @@ def _current(e: Evidence, zone: str) -> Fact:
 
 
 def _no_change(e: Evidence, zone: str) -> Fact:
-    first, last = e.versions[0].first_seen, e.latest.last_seen
+    """Only over the observations in the window: what lies outside it was not looked at."""
+    first, last = e.window_versions[0].first_seen, e.window_versions[-1].last_seen
+    if first == last:
+        ja, en = f"{jtime(first, zone)}の確認記録", f"our observation at {show(first, zone)} shows"
+    else:
+        ja, en = (f"{jtime(first, zone)}から{jtime(last, zone)}までの確認記録",
+                  f"our observations from {show(first, zone)} to {show(last, zone)} show")
     return Fact(
         "current",
-        f"{jtime(first, zone)}から{jtime(last, zone)}までの確認記録では、本ASINの内容に当社登録内容からの変更は確認されませんでした。",
-        f"our observations from {show(first, zone)} to {show(last, zone)} show no change from our registered content.",
+        f"{ja}では、本ASINの内容に当社登録内容からの変更は確認されませんでした。",
+        f"{en} no change from our registered content.",
         {"observed": last, "still_differs": []},
     )
 
@@ -299,14 +341,15 @@ def _requests(e: Evidence, zone: str) -> tuple[tuple[str, ...], tuple[str, ...]]
         names_en = _and(FIELD_EN[f.field] for f in still)
         ja.append(f"商品詳細ページの{names_ja}を、当社の登録内容（①）に戻していただけますでしょうか。")
         en.append(f"Please restore the {names_en} of the product detail page to our registered content (1).")
-    if e.transitions:
+    if _content_changed(e):
         ja.append("本変更がどの出品者アカウントの申請・データによるものかをご確認のうえ、再発防止の措置をご検討ください。")
         en.append("Please identify which seller account's contribution made this change, and consider measures "
                   "to prevent it from happening again.")
-        start = e.transitions[0].before.last_seen
+    if _content_changed(e) and e.changed_period is not None:
+        start, back = e.changed_period
         first, first_ja = show(start, zone), jtime(start, zone)
-        last = "現在" if still else jtime(e.latest.first_seen, zone)
-        last_en = "now" if still else show(e.latest.first_seen, zone)
+        last = jtime(back, zone) if back else "現在"
+        last_en = show(back, zone) if back else "now"
         ja.append(f"変更後の内容が表示されていた期間（{first_ja}以降{last}まで）のご注文で、商品ページと商品の相違を理由とする"
                   "返品が発生した場合、返品送料のご負担についてご検討いただけますと幸いです。")
         en.append(f"For orders placed while the changed content was shown (from {first} until {last_en}) and returned "
@@ -324,7 +367,7 @@ def case_text(e: Evidence, case: Case, lang: str) -> str:
 
 def _text_ja(e: Evidence, case: Case) -> str:
     label = f"（{_q(e.label)}）" if e.label else ""
-    seller = f"出品者ID {e.seller_id} にて出品しております。" if e.seller_id else ""
+    seller = f"出品者ID {_id(e.seller_id)} にて出品しております。" if e.seller_id else ""
     lines = [
         (f"件名: 商品詳細ページの内容変更について（ASIN: {e.asin}）" if _changed(e)
          else f"件名: 商品詳細ページの記録について（ASIN: {e.asin}）"),
@@ -346,8 +389,8 @@ def _text_ja(e: Evidence, case: Case) -> str:
 
 
 def _text_en(e: Evidence, case: Case) -> str:
-    label = f" ({_q(e.label)})" if e.label else ""
-    seller = f" We sell on this listing as seller {e.seller_id}." if e.seller_id else ""
+    label = f" ({_q(e.label, 'en')})" if e.label else ""
+    seller = f" We sell on this listing as seller {_id(e.seller_id, 'en')}." if e.seller_id else ""
     lines = [
         (f"Subject: Changes to the product detail page of ASIN {e.asin}" if _changed(e)
          else f"Subject: Our record of the product detail page of ASIN {e.asin}"),
@@ -368,7 +411,12 @@ def _text_en(e: Evidence, case: Case) -> str:
 
 
 def _changed(e: Evidence) -> bool:
-    return bool(e.transitions or e.still_differs)
+    return _content_changed(e) or bool(e.still_differs)
+
+
+def _content_changed(e: Evidence) -> bool:
+    """A change of what the page showed; the catalog answering "not found" for a night is not one."""
+    return any(c.check.field != "listing" for t in e.transitions for c in t.changes)
 
 
 def _and(items: Iterable[str]) -> str:

@@ -6,6 +6,10 @@ context), every change between consecutive observations inside the window (noise
 filtered as the alerts filter it), who sold on the listing on each side of each change,
 the latest state against the registered one, the alert history, the stored image copies
 and the raw API answers. `watcher.report.bundle` writes it out; nothing here writes.
+
+A window that opens while the listing already showed changed content reaches back to the
+change that started it: a bundle for "the week the wrong photo was up" must say when the
+photo was swapped, not that nothing changed that week.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ class Evidence:
     seller_id: str | None
     baseline: Baseline
     versions: tuple[store.Version, ...]  # catalog versions shown, oldest first
+    window_versions: tuple[store.Version, ...]  # those observed inside the window
     offers: tuple[OfferState, ...]  # offer versions over the same span
     transitions: tuple[Transition, ...]
     latest: store.Version
@@ -82,6 +87,9 @@ class Evidence:
     images: Mapping[str, store.ImageRecord]
     fingerprints: Mapping[str, Fingerprint]
     raw: Mapping[str, Any]  # bundle file name under raw/ -> stored API answer
+    # From the observation before changed content was first seen, to the first observation
+    # showing the registered content again (None: still changed at the latest observation).
+    changed_period: tuple[str, str | None] | None = None
 
     def catalog(self, version: store.Version) -> Catalog | None:
         return version.content if isinstance(version.content, Catalog) else None
@@ -101,6 +109,8 @@ def gather(
 ) -> Evidence:
     """Everything the bundle shows, for `asin` between `start` and `end` (None: open)."""
     store.require_known(db, asin)
+    if start is not None and end is not None and start > end:
+        raise UsageError(f"--from ({show(start)}) is after --to ({show(end)})")
     history = store.catalog_versions(db, asin)
     if not history:
         raise UsageError(f"{asin} has not been observed yet: run `watcher run` first")
@@ -109,16 +119,16 @@ def gather(
         span = f"{show(start) if start else 'the start'} to {show(end) if end else 'now'}"
         raise UsageError(f"no observation of {asin} from {span} (history: {show(history[0].first_seen)} to "
                          f"{show(history[-1].last_seen)})")
-    shown_idx = ([inside[0] - 1] if inside[0] > 0 else []) + inside
-    shown = tuple(history[i] for i in shown_idx)
-    first_change = next((history[i - 1].last_seen for i in inside if i > 0 and _starts_in(history[i], start)), None)
-    base = baseline_at(db, asin, from_db(first_change) if first_change else (start or now))
+    first_step = _first_step(db, asin, history, inside, start)
+    steps = range(max(first_step, 1), inside[-1] + 1)  # the changes into these versions are shown
+    shown = tuple(history[max(min(first_step, inside[0]) - 1, 0):inside[-1] + 1])
+    base = baseline_at(db, asin, from_db(history[steps[0] - 1].last_seen) if steps else (start or now))
     if base is None:
         raise UsageError(f"{asin} has no baseline yet (never observed with status ok)")
     registered = base.catalog.content if isinstance(base.catalog.content, Catalog) else None
     fps = store.fingerprints(db, image_ids(registered, *(_cat(v) for v in history)))
     transitions = tuple(
-        t for i in inside if i > 0 and _starts_in(history[i], start)
+        t for i in steps
         if (t := _transition(db, asin, history[i - 1], history[i], registered, fps, my_seller_id)).changes
     )
     offers = tuple(
@@ -136,6 +146,7 @@ def gather(
         seller_id=my_seller_id,
         baseline=base,
         versions=shown,
+        window_versions=tuple(history[inside[0]:inside[-1] + 1]),
         offers=offers,
         transitions=transitions,
         latest=latest,
@@ -144,7 +155,51 @@ def gather(
         images=_images(db, registered, shown),
         fingerprints=fps,
         raw=_raw(db, asin, base, shown, offers),
+        changed_period=_changed_period(history, [differs(registered, _cat(v), fps) for v in history],
+                                       max(first_step - 1, 0), inside[-1]),
     )
+
+
+def differs(registered: Catalog | None, catalog: Catalog | None, fps: Mapping[str, Fingerprint]) -> bool:
+    """The listing's content was not the registered one (a "not found" answer is not content)."""
+    if catalog is None:
+        return False
+    return any(f.mismatch for f in check_fields(registered, catalog, fps))
+
+
+def _first_step(
+    db: Database, asin: str, history: list[store.Version], inside: list[int], start: datetime | None
+) -> int:
+    """Index of the first version whose change into it the bundle shows.
+
+    Normally the first version first seen inside the window. When the window opens while
+    changed content was shown (or with that content being put back), the version where
+    that content first appeared: the case must say what was changed, and when.
+    """
+    first = inside[0]
+    if start is None:
+        return first
+    if from_db(history[first].first_seen) < start:
+        first += 1  # the change into it happened before the window
+    base = baseline_at(db, asin, start)
+    registered = _cat(base.catalog) if base else None
+    fps = store.fingerprints(db, image_ids(registered, *(_cat(v) for v in history[:first])))
+    while first > 0 and differs(registered, _cat(history[first - 1]), fps):
+        first -= 1
+    return first
+
+
+def _changed_period(
+    history: list[store.Version], flags: list[bool], lo: int, hi: int
+) -> tuple[str, str | None] | None:
+    """When changed content (`flags`) was shown, from versions lo..hi on until it ended."""
+    changed = [i for i in range(lo, hi + 1) if flags[i]]
+    if not changed:
+        return None
+    first, last = changed[0], changed[-1]
+    since = history[first - 1].last_seen if first > 0 else history[first].first_seen
+    back = next((i for i in range(last + 1, len(history)) if history[i].status == "ok" and not flags[i]), None)
+    return since, history[back].first_seen if back is not None else None
 
 
 def _cat(version: store.Version) -> Catalog | None:
@@ -153,11 +208,6 @@ def _cat(version: store.Version) -> Catalog | None:
 
 def _overlaps(version: store.Version, start: datetime | None, end: datetime | None) -> bool:
     return (start is None or from_db(version.last_seen) >= start) and (end is None or from_db(version.first_seen) <= end)
-
-
-def _starts_in(version: store.Version, start: datetime | None) -> bool:
-    """The version's first observation is inside the window, so the change into it is too."""
-    return start is None or from_db(version.first_seen) >= start
 
 
 def _alert_in(alert: store.AlertRow, start: datetime | None, end: datetime | None) -> bool:

@@ -112,7 +112,7 @@ body{font-family:"Hiragino Sans","Noto Sans CJK JP","Yu Gothic",Meiryo,sans-seri
 h1{font-size:1.4em;margin-bottom:.2em}h2{font-size:1.15em;border-bottom:1px solid #999;margin-top:1.6em}
 table{border-collapse:collapse;width:100%;margin:.5em 0;font-size:.9em}table.meta{width:auto}
 th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left;word-break:break-word}
-th{background:#f0f0f0}.meta td,.meta th{border:none;padding:.1em .8em .1em 0;width:auto}
+th{background:#f0f0f0;word-break:keep-all}.meta td,.meta th{border:none;padding:.1em .8em .1em 0;width:auto}
 del{background:#fdd;text-decoration:line-through}ins{background:#dfd;text-decoration:none}
 .pair{display:flex;gap:1.5em;flex-wrap:wrap;margin:1em 0;page-break-inside:avoid}
 figure{margin:0;flex:1 1 300px;max-width:420px;border:1px solid #ccc;padding:.5em}
@@ -330,7 +330,19 @@ def _alerts(e: Evidence, L: dict[str, str], zone: str) -> list[str]:
     rows = [
         f"<tr><td>{_t(show(a.opened_at, zone))}</td><td>{_t(show(a.closed_at, zone) if a.closed_at else '-')}</td>"
         f"<td>{_t(a.status)} / {_t(a.severity)} / {_t(a.cause)}</td>"
-        f"<td>{_t(describe(a.kind, a.before, a.after, a.detail))}</td></tr>"
+        f"<td>{_t(_alert_what(a))}</td></tr>"
         for a in e.alerts
     ]
     return [f"<h2>{L['alerts']}</h2>", "<table>", head, *rows, "</table>"]
+
+
+_VALUE_KINDS = {"title_changed": "title", "brand_changed": "brand", "browse_node_changed": "browse_node",
+                "product_type_changed": "product_type", "parent_changed": "parent", "gallery_changed": "gallery"}
+
+
+def _alert_what(a: Any) -> str:
+    """What the alert saw, in full: a terminal line is cut to fit, evidence is not."""
+    field = _VALUE_KINDS.get(a.kind)
+    if field is None:
+        return describe(a.kind, a.before, a.after, a.detail)
+    return f"{field.replace('_', ' ')}: {_plain(field, a.before) or '-'} -> {_plain(field, a.after) or '-'}"

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from ..render import clean, table, truncate
 from ..timeutil import show
-from .check import CheckResult, Shown
+from .check import CheckResult, Shown, latest_is_recent
 from .fields import FieldCheck
 from .returns import ReturnCheck, ReturnProblem
 
@@ -49,7 +49,9 @@ def _shown_lines(s: Shown, zone: str) -> list[str]:
     if s.sellers is not None:
         others = ", ".join(s.sellers.others) or "none"
         new = f" (not on the listing at baseline: {', '.join(s.sellers.new)})" if s.sellers.new else ""
-        out.append(f"other sellers (observed {show(s.sellers.last_seen, zone)}): {others}{new}")
+        seen = (show(s.sellers.first_seen, zone) if s.sellers.first_seen == s.sellers.last_seen
+                else f"{show(s.sellers.first_seen, zone)} to {show(s.sellers.last_seen, zone)}")
+        out.append(f"other sellers (observed {seen}): {others}{new}")
     else:
         out.append("other sellers: unknown (no offers observation near that time)")
     return out
@@ -82,7 +84,7 @@ def render_returns(checks: Sequence[ReturnCheck], zone: str = "Asia/Tokyo") -> s
         rows = []
         for c in differed:
             for d in (d for d in c.result.differences if d.check.mismatch):
-                until = "now" if d.still_shown else show(d.until, zone)
+                until = "now" if d.still_shown and latest_is_recent(c.result) else show(d.until, zone)
                 rows.append([
                     c.row.return_date_text, c.row.order_id, c.row.asin, short_phrase(d.check),
                     f"{show(d.first_seen, zone)} – {until}", c.row.reason, c.row.comment,
