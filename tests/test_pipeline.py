@@ -137,9 +137,24 @@ def test_image_download_failure_is_not_a_change_and_is_retried(db):
     s2, _ = night(db, 2, [ok(BAG, catalog(image_id="61BlueBag01")), ok(PEN, PEN_CAT)], images=missing)
     assert s2.new_alerts == []
     assert [f["stage"] for f in store.run_failures(db, s2.run_id)] == ["image"]
+    assert [(f["asin"], f["stage"]) for f in s2.failures] == [(BAG, "image")]  # in `run --json` too
     s3, source = night(db, 3, [ok(BAG, catalog(image_id="61BlueBag01")), ok(PEN, PEN_CAT)])
     assert len(source.image_fetches) == 1
     assert [a["kind"] for a in s3.new_alerts] == ["main_image_changed"]
+
+
+def test_an_outage_logs_a_few_lines_and_keeps_every_failure(tmp_path, caplog):
+    database = store.open_db(tmp_path / "many.db")
+    codes = [f"B0FAIL{i:04d}" for i in range(pipeline.LOGGED_FAILURES + 30)]
+    store.add_asins(database, [(code, None) for code in codes], T0)
+    with caplog.at_level("WARNING", logger="watcher"):
+        summary = pipeline.run(database, ListSource([failed(c) for c in codes], IMAGES), now=T0)
+    assert summary.failed == len(codes) and len(summary.failures) == len(codes)
+    assert len(store.run_failures(database, summary.run_id)) == len(codes)
+    lines = [r.getMessage() for r in caplog.records if r.name == "watcher"]
+    assert len(lines) == pipeline.LOGGED_FAILURES + 1
+    assert lines[-1] == "... and 30 more failures (`watcher run --json` lists them all)"
+    database.close()
 
 
 def test_unchanged_night_writes_no_versions(db):

@@ -342,7 +342,7 @@ def test_retry_after_past_the_budget_gives_up_at_once(tmp_path: Path, clock: Fak
     assert all(seconds < 3600 for seconds in clock.slept)
     failed = [o for o in seen.values() if o.snapshot.offers is None]
     assert len(failed) == 5  # the second batch
-    assert all(o.offers_error == "getItemOffersBatch: HTTP 429 QuotaExceeded after 1 attempts" for o in failed)
+    assert all(o.offers_error == "getItemOffersBatch: HTTP 429 QuotaExceeded after 1 attempt" for o in failed)
 
 
 class AnnouncesJunk(FakeSpApi):

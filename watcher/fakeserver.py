@@ -21,6 +21,9 @@ Faults, from the night file's `faults` or `inject(asin, fault)`:
 - `offers-timeout` / `offers-drop`: the whole getItemOffersBatch call including it is
   slow / dropped.
 
+`outage = True` makes every API call (not the token endpoint) answer 503, as during an
+SP-API outage, until it is set back to False.
+
 An ASIN absent from the night's catalog answers 404 (and 404 in an offers batch entry).
 An ASIN in the catalog with no recorded offers answers an empty offers payload
 (`NoBuyableOffers`, as Amazon does for a listing nobody sells on).
@@ -131,6 +134,7 @@ class FakeSpApi:
         self.clock = clock
         self.stats = Stats()
         self.token_fault: str | None = None  # "500" or "drop": the token endpoint fails
+        self.outage = False  # every API call answers 503 ServiceUnavailable
         self._port = port
         self._lock = threading.Lock()
         self._night: Night = self.scenario.night(night)
@@ -496,7 +500,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _api(self, op: str, answer: Callable[[], _Answer]) -> None:
         self.fake._count(op, self.headers.get("user-agent", ""))
-        if not self.fake._authorised(self.headers.get("x-amz-access-token")):
+        if self.fake.outage:
+            self._send(_error(503, "ServiceUnavailable", "Service temporarily unavailable."))
+        elif not self.fake._authorised(self.headers.get("x-amz-access-token")):
             self._send(_error(403, "Unauthorized", "Access to requested resource is denied."))
         elif not self.fake._admit(op):
             self._send(self.fake.throttle_answer(op))

@@ -24,6 +24,10 @@ from .timeutil import to_db, utc_now
 
 log = logging.getLogger("watcher")
 
+# Failures logged one line each, then counted: an outage must not bury cron's mail under
+# thousands of lines (`run --json` and the runs table keep every one).
+LOGGED_FAILURES = 20
+
 
 @dataclass
 class RunSummary:
@@ -38,6 +42,15 @@ class RunSummary:
     resolved_alerts: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     status: str = "ok"
+    unlogged: int = field(default=0, repr=False)
+
+    def fail(self, asin: str, stage: str, error: str | None) -> None:
+        """Note a failure; the first `LOGGED_FAILURES` also go to the log."""
+        self.failures.append({"asin": asin, "stage": stage, "error": error})
+        if len(self.failures) <= LOGGED_FAILURES:
+            log.warning("%s: %s failed: %s", asin, stage, error)
+        else:
+            self.unlogged += 1
 
     def counts(self) -> dict[str, int]:
         return {
@@ -63,7 +76,7 @@ class RunSummary:
 
 
 def _fingerprint(db: Database, source: Source, run_id: int, asin: str, image: MainImage | None,
-                 now: datetime) -> bool:
+                 now: datetime, summary: RunSummary) -> bool:
     """Download and fingerprint an image only when its id is new to us. True if saved."""
     if image is None or store.has_fingerprint(db, image.image_id):
         return False
@@ -72,31 +85,31 @@ def _fingerprint(db: Database, source: Source, run_id: int, asin: str, image: Ma
     except ImageError as exc:
         # Unknown is not a change: without a fingerprint the diff holds its verdict back.
         store.record_failure(db, run_id, asin, "image", str(exc))
-        log.warning("%s: main image %s: %s", asin, image.image_id, exc)
+        summary.fail(asin, "image", f"main image {image.image_id}: {exc}")
         return False
     store.save_image(db, image.image_id, fingerprint, copy, image.link, now)
     return True
 
 
-def _fingerprint_baseline(db: Database, source: Source, run_id: int, asin: str, now: datetime) -> None:
+def _fingerprint_baseline(db: Database, source: Source, run_id: int, asin: str, now: datetime,
+                          summary: RunSummary) -> None:
     """The baseline's image, if its download failed back then: the listing may have moved
     on to another picture since, and only the baseline's fingerprint can judge it."""
     baseline = store.catalog_version(db, store.baseline_ids(db, asin)[0])
     if baseline is not None and isinstance(baseline.content, Catalog):
-        _fingerprint(db, source, run_id, asin, baseline.content.main_image, now)
+        _fingerprint(db, source, run_id, asin, baseline.content.main_image, now, summary)
 
 
 def _record(db: Database, heads: store.Heads, source: Source, run_id: int, obs: Observation,
             now: datetime, summary: RunSummary, parent: bool = False) -> None:
     snap = obs.snapshot
     image = snap.catalog.main_image if snap.status == "ok" and snap.catalog else None
-    new_image = _fingerprint(db, source, run_id, snap.asin, image, now)
+    new_image = _fingerprint(db, source, run_id, snap.asin, image, now, summary)
     recorded = store.record_observation(db, heads, run_id, obs, now, new_image)
     if snap.status == "fetch_failed":
-        summary.failures.append({"asin": snap.asin, "stage": "catalog", "error": snap.error})
-        log.warning("%s: fetch failed: %s", snap.asin, snap.error)
+        summary.fail(snap.asin, "catalog", snap.error)
     if obs.offers_error:
-        summary.failures.append({"asin": snap.asin, "stage": "offers", "error": obs.offers_error})
+        summary.fail(snap.asin, "offers", obs.offers_error)
     if parent:
         # The counts are about the watch list: a parent's failure is not a watched
         # ASIN's (the CLI calls a run where every watched ASIN failed a failed run).
@@ -158,12 +171,14 @@ def _observe_and_judge(db: Database, source: Source, run_id: int, watch: list[st
         summary.parents_checked += 1
     # Only ASINs where something moved: an unchanged night costs no diff at all.
     for asin in store.needing_evaluation(db):
-        _fingerprint_baseline(db, source, run_id, asin, now)
+        _fingerprint_baseline(db, source, run_id, asin, now, summary)
         outcome = alerts.evaluate(db, asin, run_id, now, my_seller_id)
         summary.new_alerts.extend(outcome.opened)
         summary.resolved_alerts.extend(outcome.resolved)
     # Raised by a run that died before it could say so: this run's digest carries them.
     summary.new_alerts.extend(alerts.as_new(a) for a in store.unreported_alerts(db, run_id))
+    if summary.unlogged:
+        log.warning("... and %d more failures (`watcher run --json` lists them all)", summary.unlogged)
 
 
 def _finish(db: Database, summary: RunSummary, error: str | None = None) -> None:

@@ -40,6 +40,7 @@ from ..errors import AuthError, ConfigError, FetchError
 from ..model import Observation, Snapshot, Status
 from ..parse import catalog_problem, offers_problem, parse_catalog_item, parse_offers
 from .auth import LwaToken, error_code
+from .breaker import Breaker, BreakerPolicy, Unreachable
 from .ratelimit import (
     DEFAULT_QUOTAS,
     Clock,
@@ -157,6 +158,7 @@ class SpApiSource:
         retry: RetryPolicy | None = None,
         quotas: Mapping[str, Quota] | None = None,
         rng: random.Random | None = None,
+        breaker: BreakerPolicy | None = None,
     ):
         credentials = settings.require_credentials()
         self.marketplace_id = settings.marketplace_id
@@ -179,6 +181,8 @@ class SpApiSource:
             retry=RetryPolicy(attempts=min(3, self._retry.attempts), base=self._retry.base),
             rng=self._rng,
         )
+        # Across calls and both streams: an outage costs minutes, not the whole night's retries.
+        self._breaker = Breaker(clock, sleep, breaker)
         quotas = {**DEFAULT_QUOTAS, **(quotas or {})}
         self._buckets = {
             op: TokenBucket(q, clock=clock, margin=CLIENT_MARGIN) for op, q in quotas.items()
@@ -306,6 +310,8 @@ class SpApiSource:
         try:
             found = self._search(chunk, cancel)
         except CallFailed as exc:
+            if self._breaker.gave_up:  # the night is given up: no point asking one by one
+                return [_CatalogResult(a, "fetch_failed", error=str(exc)) for a in chunk]
             log.warning("%s; asking for its %d ASINs one by one", exc, len(chunk))
             found = {}
         # Absent from the answer, half there, or the whole call failed: not proof of
@@ -430,11 +436,16 @@ class SpApiSource:
         raises `CallFailed` with a one-line reason otherwise.
         """
         bucket = self._buckets[op]
+        try:
+            probe = self._breaker.before_call()
+        except Unreachable as exc:
+            raise CallFailed(f"{op}: {exc}") from None
+        attempts = 1 if probe else self._retry.attempts
         started: float | None = None
         renewed = False
         problem = "not tried"
         attempt = 0
-        while attempt < self._retry.attempts:
+        while attempt < attempts:
             attempt += 1
             bucket.acquire(self._sleep)
             if cancel.is_set():
@@ -460,6 +471,7 @@ class SpApiSource:
                 self._adopt_rate(bucket, response)
                 status = response.status_code
                 if 200 <= status < 300 or (status == 404 and accept_404):
+                    self._breaker.answered()
                     return response
                 problem = _describe(response)
                 if status in (401, 403) and not renewed and self._auth.invalidate(token):
@@ -468,18 +480,20 @@ class SpApiSource:
                     renewed = True
                     continue
                 if not _retryable(status):
+                    self._breaker.answered()  # a final "no" is still an answer: the API is up
                     raise CallFailed(f"{op}: {problem}")
                 if status == 429:
                     bucket.drain()
                 wait = retry_after(response.headers)
-            if attempt >= self._retry.attempts:
+            if attempt >= attempts:
                 break
             delay = max(self._retry.backoff(attempt, self._rng), wait or 0.0)
             if self._clock() - started + delay > self._retry.budget:
                 break
             log.info("%s: %s; retry %d in %.1fs", op, problem, attempt, delay)
             self._sleep(delay)
-        raise CallFailed(f"{op}: {problem} after {attempt} attempts")
+        self._breaker.failed(problem)
+        raise CallFailed(f"{op}: {problem} after {attempt} attempt{'s' if attempt > 1 else ''}")
 
     def _adopt_rate(self, bucket: TokenBucket, response: httpx.Response) -> None:
         rate = announced_rate(response.headers.get(RATE_HEADER))
