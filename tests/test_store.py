@@ -9,6 +9,7 @@ from helpers import ListSource, catalog, ok, product_image
 from watcher import pipeline, store
 from watcher.errors import StoreError, UsageError
 from watcher.model import Observation, Snapshot
+from watcher.timeutil import to_db
 
 T0 = datetime(2026, 11, 1, 18, 10, tzinfo=timezone.utc)
 
@@ -91,7 +92,13 @@ def test_add_relabel_remove(tmp_path):
     assert store.add_asins(db, [("B0TEST0001", "赤"), ("B0TEST0002", None)], T0) == (2, 0)
     assert store.add_asins(db, [("B0TEST0001", "青")], T0) == (0, 1)
     assert store.label_of(db, "B0TEST0001") == "青"
-    store.remove_asin(db, "B0TEST0002")
+    run_id = store.start_run(db, T0, "test")
+    store.open_alert(db, "B0TEST0002", "title_changed", "critical", "unknown", "a", "b", {}, run_id, T0)
+    later = T0 + timedelta(days=3)
+    store.remove_asin(db, "B0TEST0002", later)
     assert [w.asin for w in store.watched(db)] == ["B0TEST0001"]
+    # Nobody saw the listing return: the alert is closed as removed, at the time of removal.
+    [alert] = store.alerts(db, include_closed=True, asin="B0TEST0002")
+    assert (alert.status, alert.closed_at) == ("removed", to_db(later))
     with pytest.raises(UsageError):
-        store.remove_asin(db, "B0TEST0002")
+        store.remove_asin(db, "B0TEST0002", later)

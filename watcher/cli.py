@@ -186,7 +186,7 @@ def remove(
     Example: watcher remove B0XXXXXXXX
     """
     with _database(db, create=False) as (_, database):
-        store.remove_asin(database, _asin(asin))
+        store.remove_asin(database, _asin(asin), utc_now())
     typer.echo(f"removed {asin}", err=True)
 
 
@@ -295,7 +295,7 @@ def run(
 def alerts_(
     db: DbOption = None,
     json_out: JsonOption = False,
-    all_: Annotated[bool, typer.Option("--all", help="Include resolved and accepted alerts.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include closed alerts (resolved, accepted, removed).")] = False,
     asin: Annotated[Optional[str], typer.Option("--asin", help="Only this ASIN.")] = None,
 ) -> None:
     """Show open alerts, newest first.

@@ -128,7 +128,7 @@ def _initial(db: Database) -> None:
             kind TEXT NOT NULL,
             severity TEXT NOT NULL,
             cause TEXT NOT NULL,
-            status TEXT NOT NULL,                   -- open, resolved, accepted
+            status TEXT NOT NULL,                   -- open, resolved, accepted, removed
             opened_at TEXT NOT NULL,
             opened_run INTEGER,
             updated_at TEXT NOT NULL,
@@ -247,15 +247,19 @@ def add_asins(db: Database, entries: Iterable[tuple[str, str | None]], now: date
     return added, updated
 
 
-def remove_asin(db: Database, asin: str) -> None:
-    """Stop watching; the history stays, so old evidence can still be built."""
+def remove_asin(db: Database, asin: str, now: datetime) -> None:
+    """Stop watching; the history stays, so old evidence can still be built.
+
+    Open alerts close as 'removed', not 'resolved': nobody saw the listing return to its
+    baseline, and the evidence's alert history must not say so.
+    """
     with db.atomic():
         cursor = db.execute("UPDATE asins SET role = 'removed' WHERE asin = ? AND role = 'watched'", [asin])
         if cursor.rowcount == 0:
             raise UsageError(f"{asin} is not on the watch list")
         db.execute(
-            "UPDATE alerts SET status = 'resolved', closed_at = updated_at WHERE asin = ? AND status = 'open'",
-            [asin],
+            "UPDATE alerts SET status = 'removed', closed_at = ?, updated_at = ? WHERE asin = ? AND status = 'open'",
+            [to_db(now), to_db(now), asin],
         )
 
 
