@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import zlib
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any, Iterable, Iterator
 
 try:
     import fcntl
-except ImportError:  # Windows: no run lock (see run_lock)
+except ImportError:  # Windows: msvcrt instead (see _try_lock)
     fcntl = None  # type: ignore[assignment]
 
 from sqlite_utils import Database
@@ -308,15 +309,26 @@ def run_lock(db: Database) -> Iterator[None]:
     killed run lets go of it with its process and never leaves a stale lock behind.
     """
     path = _file_of(db)
-    if path is None or fcntl is None:
+    if path is None:
         yield
         return
-    with open(f"{path}.lock", "a") as handle:
+    with open(f"{path}.lock", "a+b") as handle:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _try_lock(handle.fileno())
         except OSError:
             raise StoreError(f"another `watcher run` is using {path}: wait for it to finish") from None
         yield  # closing the file releases the lock
+
+
+def _try_lock(fd: int) -> None:
+    """An exclusive lock that fails at once (OSError) when held; released on close or exit."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    import msvcrt  # Windows: lock the first byte; the OS drops it with the handle
+
+    os.lseek(fd, 0, os.SEEK_SET)
+    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
 
 
 def start_run(db: Database, now: datetime, source: str) -> int:
