@@ -291,3 +291,16 @@ def test_cli_check_returns(cli):
     assert result.exit_code == 3
     assert "写真と色が違う" in result.stdout
     assert "returns-cp932.tsv:4: B0BAD" in result.stderr and "returns-cp932.tsv:5" in result.stderr
+
+
+def test_a_failed_fetch_near_the_order_time_is_said_not_bridged(db):
+    # Night 3 (2026-11-04 03:10 JST) failed for the bag; version 2 spans it all the same.
+    result = check(db, BAG, "2026-11-04 12:00")
+    assert result.shown[0].version.version == 2 and result.status == "differed"
+    assert result.missed == ("2026-11-03T18:10:00Z",)
+    assert result.verdict.endswith(
+        "Note: the check at 2026-11-04 03:10 JST, close to the order time, could not fetch the listing (no observation then).")
+    assert result.to_json()["missed_observations"] == ["2026-11-03T18:10:00Z"]
+    # The pen was fetched that night; the bag's first night is too far from the failure.
+    assert check(db, PEN, "2026-11-04 12:00").missed == ()
+    assert check(db, BAG, "2026-11-02 12:00").missed == ()

@@ -377,6 +377,20 @@ def run_failures(db: Database, run_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def failed_fetches(db: Database, asin: str, start: datetime, end: datetime) -> list[str]:
+    """When the listing could not be fetched (catalog stage) in [start, end], UTC ISO.
+
+    The versions' first/last seen bridge such a night when the content was the same on
+    both sides; the return check says so instead of letting the bridge pass for a look.
+    """
+    rows = db.execute(
+        "SELECT DISTINCT r.started_at FROM run_failures f JOIN runs r ON r.id = f.run_id "
+        "WHERE f.asin = ? AND f.stage = 'catalog' AND r.started_at BETWEEN ? AND ? ORDER BY r.started_at",
+        [asin, to_db(start), to_db(end)],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
     cursor = db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", [limit])
     names = [d[0] for d in cursor.description]

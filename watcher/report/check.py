@@ -96,6 +96,7 @@ class CheckResult:
     verdict: str
     checked_at: str = ""  # when the check ran (UTC ISO): "still shown now" is judged against it
     accepted_later: str | None = None  # when the seller later accepted a differing version shown
+    missed: tuple[str, ...] = ()  # failed fetches within MAX_STALE of the order time (UTC ISO)
 
     @property
     def exit_code(self) -> int:
@@ -129,6 +130,7 @@ class CheckResult:
             "last_observed": self.last_seen,
             "checked_at": self.checked_at,
             "accepted_later": self.accepted_later,
+            "missed_observations": list(self.missed),
             "verdict": self.verdict,
         }
 
@@ -201,6 +203,7 @@ def _result(
         versions[0].first_seen if versions else None, versions[-1].last_seen if versions else None,
         base, shown, status, "", to_db(now or utc_now()),
         accepted_after(db, asin, [s.version.id for s in shown if s.status == "differed"], end),
+        tuple(store.failed_fetches(db, asin, start - MAX_STALE, end + MAX_STALE)) if kind != "window" else (),
     )
     return _with_verdict(partial, zone)
 
@@ -282,7 +285,15 @@ def _sellers(db: Database, asin: str, moment: datetime, base: Baseline, my_selle
 
 
 def _with_verdict(result: CheckResult, zone: str) -> CheckResult:
-    return replace(result, verdict=verdict(result, zone))
+    return replace(result, verdict=verdict(result, zone) + _missed(result, zone))
+
+
+def _missed(r: CheckResult, zone: str) -> str:
+    """Nights the listing could not be fetched near the order time: said, never bridged silently."""
+    if not r.missed or not r.located.covered:
+        return ""
+    times = _and([show(t, zone) for t in r.missed])
+    return f" Note: the check at {times}, close to the order time, could not fetch the listing (no observation then)."
 
 
 def verdict(r: CheckResult, zone: str = "Asia/Tokyo") -> str:
