@@ -37,7 +37,7 @@ def watch_demo(tmp_path):
 
 def test_every_command_has_help_with_an_example():
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
-    assert {"add", "import", "list", "remove", "run", "alerts", "history", "accept", "compare-images", "demo"} <= set(names)
+    assert {"add", "import", "list", "remove", "run", "alerts", "history", "accept", "compare-images", "demo", "runs"} <= set(names)
     for name in names:
         result = invoke(name, "--help")
         assert result.exit_code == 0, name
@@ -67,6 +67,12 @@ def test_failed_fetch_night_exits_zero_and_counts_failure(env):
     data = json.loads(result.stdout)
     assert result.exit_code == 0 and data["failed"] == 1 and data["new_alerts"] == []
     assert [f["asin"] for f in data["failures"]] == ["B0DEMO0004"]
+    # The morning after: `runs` shows the night and what failed in it.
+    runs = json.loads(invoke("runs", "--json", "--limit", 2).stdout)
+    assert [(r["id"], r["status"], r["failed"]) for r in runs] == [(4, "ok", 1), (3, "ok", 0)]
+    assert [f["asin"] for f in runs[0]["failures"]] == ["B0DEMO0004"] and runs[1]["failures"] == []
+    text = invoke("runs", "--failures").stdout
+    assert "run 4 failures:" in text and "B0DEMO0004  catalog" in text and "run 3 failures" not in text
 
 
 def test_alerts_history_accept(env):

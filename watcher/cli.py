@@ -389,6 +389,43 @@ def history(
         )
 
 
+@app.command("runs")
+@handle_errors
+def runs_(
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs, newest first.")] = 10,
+    failures: Annotated[bool, typer.Option("--failures", help="Also list what failed in each run.")] = False,
+) -> None:
+    """Show the latest runs: when, how many ASINs checked, changed, failed, new alerts.
+
+    What a cron user looks at the morning after a night that exited 1.
+
+    Example: watcher runs --limit 3 --failures
+    """
+    with _database(db, create=False) as (settings, database):
+        rows = store.runs(database, limit)
+        for row in rows:
+            row["failures"] = store.run_failures(database, row["id"]) if failures or json_out else []
+    if json_out:
+        typer.echo(to_json(rows))
+        return
+    if not rows:
+        typer.echo("no runs yet")
+        return
+    typer.echo(
+        table(
+            ["run", "started", "status", "checked", "changed", "failed", "not found", "new alerts", "resolved", "error"],
+            [[r["id"], show(r["started_at"], settings.zone), r["status"], r["checked"], r["changed"], r["failed"], r["not_found"], r["new_alerts"], r["resolved_alerts"], r["error"] or ""] for r in rows],
+            max_col=60,
+        )
+    )
+    for r in rows:
+        if r["failures"]:
+            typer.echo(f"\nrun {r['id']} failures:")
+            typer.echo(table(["ASIN", "stage", "error"], [[f["asin"], f["stage"], f["error"]] for f in r["failures"]], max_col=100))
+
+
 @app.command()
 @handle_errors
 def accept(
