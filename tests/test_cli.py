@@ -151,3 +151,18 @@ def test_demo_runs_the_whole_story():
     assert "resolved: B0DEMO0001" in out and "B0DEMO0004: catalog failed" in out
     # The mug's benign noise (NFKC title, re-uploaded image, renamed node) raises nothing.
     assert "B0DEMO0003" not in out
+
+
+def test_cp932_stdout_prints_emoji_titles_without_a_traceback(env):
+    # Output redirected on Windows is CP932; catalog text can hold characters it lacks.
+    import os
+    import subprocess
+    import sys
+
+    assert invoke("add", "B0EMOJI001", "--label", "🎁 ギフト").exit_code == 0
+    command = [sys.executable, "-c", "from watcher.cli import app; app()"]
+    environ = {**os.environ, "PYTHONIOENCODING": "cp932"}
+    text = subprocess.run([*command, "list"], capture_output=True, env=environ, check=True).stdout.decode("cp932")
+    assert "B0EMOJI001  ? ギフト" in text
+    raw = subprocess.run([*command, "list", "--json"], capture_output=True, env=environ, check=True).stdout
+    assert json.loads(raw.decode("cp932"))[0]["label"] == "🎁 ギフト"  # escaped, so exact

@@ -100,9 +100,22 @@ def main(
 
     Example: watcher import my-asins.txt && watcher run && watcher alerts
     """
+    _tolerant_streams()
     if version:
         typer.echo(f"watcher {__version__}")
         raise typer.Exit(0)
+
+
+def _tolerant_streams() -> None:
+    """Output redirected on Windows is CP932, which has no emoji: a catalog title with one
+    must print as `?`, not end the command with a traceback. (JSON escapes instead.)"""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
 
 
 # --- watch list ---------------------------------------------------------------------------

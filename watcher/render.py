@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from typing import Any, Sequence
 
@@ -54,8 +55,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_col: int = 
     return "\n".join(out)
 
 
-def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+def to_json(data: Any, ascii_only: bool | None = None) -> str:
+    """Readable Japanese on a UTF-8 stdout; \\u escapes where stdout cannot hold every
+    character (CP932 on Windows), so that the JSON stays exact either way."""
+    if ascii_only is None:
+        encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+        ascii_only = not encoding.startswith("utf")
+    return json.dumps(data, ensure_ascii=ascii_only, indent=2, sort_keys=False, default=str)
 
 
 def _short(value: Any, limit: int = 40) -> str:
