@@ -169,3 +169,90 @@ def test_read_image_from_a_url_uses_the_client() -> None:
     with _client({BASE + "61AbC.jpg": _image()}, seen) as client:
         assert read_image(BASE + "61AbC._AC_SL1500_.jpg", client=client) == IMAGE
     assert seen == [BASE + "61AbC.jpg"]
+
+
+def _redirect(to: str) -> httpx.Response:
+    return httpx.Response(302, headers={"location": to})
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ("http://m.media-amazon.com/images/I/moved.jpg", "from https to plain http"),
+        ("https://169.254.169.254/latest/meta-data/", "into the local network"),
+        ("https://127.0.0.1/secret.jpg", "into the local network"),
+        ("ftp://m.media-amazon.com/x.jpg", "not http"),
+    ],
+    ids=["downgrade", "metadata", "loopback", "ftp"],
+)
+def test_a_dangerous_redirect_is_refused(target: str, words: str) -> None:
+    seen: list[str] = []
+    routes: dict[str, Handler | httpx.Response] = {BASE + "61AbC.jpg": _redirect(target), target: _image()}
+    with _client(routes, seen) as client:
+        with pytest.raises(ImageError, match=words):
+            download(client, BASE + "61AbC.jpg")
+    assert target not in seen  # refused before asking
+
+
+def test_a_local_link_may_redirect_within_the_local_network() -> None:
+    start, moved = "http://127.0.0.1:8080/a.jpg", "http://localhost:8080/b.jpg"
+    with _client({start: _redirect(moved), moved: _image()}, []) as client:
+        assert download(client, start) == IMAGE
+
+
+def test_a_redirect_loop_stops() -> None:
+    a, b = BASE + "a.jpg", BASE + "b.jpg"
+    with _client({a: _redirect(b), b: _redirect(a)}, []) as client:
+        with pytest.raises(ImageError, match="more than 5 redirects"):
+            download(client, a)
+
+
+def test_a_gzip_body_is_inflated_and_a_gzip_bomb_is_caught_early() -> None:
+    import gzip
+
+    def streamed(data: bytes, encoding: str) -> httpx.Response:
+        # a generator body stays a stream, as from a real server, so our own inflater runs
+        chunks = [data[i : i + 8192] for i in range(0, len(data), 8192)]
+        return httpx.Response(200, content=iter(chunks),
+                              headers={"content-type": "image/jpeg", "content-encoding": encoding})
+
+    packed = streamed(gzip.compress(IMAGE), "gzip")
+    with _client({BASE + "61AbC.jpg": packed}, []) as client:
+        assert download(client, BASE + "61AbC.jpg") == IMAGE
+    bomb = gzip.compress(b"\0" * 50_000_000)  # ~50 KB on the wire
+    with _client({BASE + "61AbC.jpg": streamed(bomb, "gzip")}, []) as client:
+        with pytest.raises(ImageError, match="more than 1000000 bytes"):
+            download(client, BASE + "61AbC.jpg", max_bytes=1_000_000)
+    with _client({BASE + "61AbC.jpg": streamed(IMAGE, "br")}, []) as client:
+        with pytest.raises(ImageError, match="only plain, gzip or deflate"):
+            download(client, BASE + "61AbC.jpg")
+
+
+def test_a_dripping_body_stops_at_the_deadline() -> None:
+    now = [0.0]
+
+    def clock() -> float:
+        return now[0]
+
+    def drip() -> Iterator[bytes]:
+        for _ in range(1_000):
+            now[0] += 5.0  # each chunk arrives five (fake) seconds after the last
+            yield b"\xff"
+
+    response = httpx.Response(200, headers={"content-type": "image/jpeg"}, content=drip())
+    with _client({BASE + "61AbC.jpg": response}, []) as client:
+        with pytest.raises(ImageError, match="took longer than 60 s"):
+            download(client, BASE + "61AbC.jpg", clock=clock)
+    assert now[0] <= 70.0
+
+
+def test_read_image_file_url_and_refusals(tmp_path: Path) -> None:
+    path = tmp_path / "registered.jpg"
+    path.write_bytes(IMAGE)
+    assert read_image(path.as_uri()) == IMAGE
+    with pytest.raises(UsageError, match="product page, not an image"):
+        read_image("https://www.amazon.co.jp/dp/B0EXAMPLE1")
+    with pytest.raises(UsageError, match="not a file path or an http"):
+        read_image("ftp://example.com/a.jpg")
+    with pytest.raises(UsageError, match="directory"):
+        read_image(str(tmp_path))
