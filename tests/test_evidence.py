@@ -295,3 +295,9 @@ def test_cli_evidence(db, tmp_path, monkeypatch):
     assert again.exit_code == 2 and "Error:" in again.stderr
     bad = runner.invoke(app, ["evidence", BAG, "--db", str(tmp_path / "w.db"), "--out", str(tmp_path / "x"), "--lang", "fr"])
     assert bad.exit_code == 2
+
+
+def test_without_a_configured_seller_id_the_case_names_the_one_amazon_marked_as_ours(db):
+    evidence = gather(db, BAG, None, None, NOW)  # WATCHER_SELLER_ID not set
+    assert evidence.seller_id == ME
+    assert f"出品者ID {ME}" in case_text(evidence, build_case(evidence), "ja")

@@ -63,6 +63,7 @@ def run_demo(db_path: Path | None = None) -> int:
             _say("  watcher alerts --all              open and resolved alerts")
             _say("  watcher check B0DEMO0001 --ordered-at 2026-11-03T12:00   what a customer saw")
             _say("  watcher evidence B0DEMO0002 --out evidence-B0DEMO0002    the case for Amazon")
+            _say("  watcher runs --failures           each night's counts and what failed")
         finally:
             db.close()
     return 0

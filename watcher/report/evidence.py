@@ -119,6 +119,8 @@ def gather(
         span = f"{show(start) if start else 'the start'} to {show(end) if end else 'now'}"
         raise UsageError(f"no observation of {asin} from {span} (history: {show(history[0].first_seen)} to "
                          f"{show(history[-1].last_seen)})")
+    offer_history = store.offer_versions(db, asin)
+    my_seller_id = my_seller_id or own_seller_id(offer_history)
     first_step = _first_step(db, asin, history, inside, start)
     steps = range(max(first_step, 1), inside[-1] + 1)  # the changes into these versions are shown
     shown = tuple(history[max(min(first_step, inside[0]) - 1, 0):inside[-1] + 1])
@@ -133,7 +135,7 @@ def gather(
     )
     offers = tuple(
         _offer_state(v, my_seller_id)
-        for v in store.offer_versions(db, asin)
+        for v in offer_history
         if v.last_seen >= shown[0].first_seen and v.first_seen <= shown[-1].last_seen
     )
     latest = history[-1]
@@ -158,6 +160,17 @@ def gather(
         changed_period=_changed_period(history, [differs(registered, _cat(v), fps) for v in history],
                                        max(first_step - 1, 0), inside[-1]),
     )
+
+
+def own_seller_id(offer_history: list[store.Version]) -> str | None:
+    """The seller's own id as Amazon marked it (`MyOffer`) in the latest offers that have
+    one: the case names the seller even when WATCHER_SELLER_ID is not set."""
+    for version in reversed(offer_history):
+        if isinstance(version.content, Offers):
+            for offer in version.content.offers:
+                if offer.mine and offer.seller_id:
+                    return offer.seller_id
+    return None
 
 
 def differs(registered: Catalog | None, catalog: Catalog | None, fps: Mapping[str, Fingerprint]) -> bool:
