@@ -10,7 +10,7 @@ The labelled pairs are built from real photographs that ship inside packages (se
 ../shared/images.md): scikit-image's data folder and matplotlib's sample data. Those two
 packages are for this benchmark only, not dependencies of watcher; install them with
 
-    pip install scikit-image matplotlib
+    pip install -e ".[bench]"     # scikit-image and matplotlib
 
 and the script exits cleanly (status 0, a note on stderr) when they are missing.
 
