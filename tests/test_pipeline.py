@@ -101,6 +101,27 @@ def test_listing_gone_only_after_two_consecutive_not_found(db):
     assert s5.resolved_alerts == [{"asin": BAG, "kind": "listing_gone"}] and open_kinds(db) == []
 
 
+def test_a_rerun_the_same_night_does_not_make_a_listing_gone(db):
+    def at(hours, observations):
+        return pipeline.run(db, ListSource(observations, IMAGES), now=T0 + timedelta(hours=hours), my_seller_id=ME)
+
+    at(0, [ok(BAG, catalog()), ok(PEN, PEN_CAT)])
+    at(24, [not_found(BAG), ok(PEN, PEN_CAT)])
+    rerun = at(25, [not_found(BAG), ok(PEN, PEN_CAT)])  # two in a row, an hour apart
+    assert rerun.new_alerts == [] and store.not_found_streak(db, BAG) == 2
+    later = at(36, [not_found(BAG), ok(PEN, PEN_CAT)])  # twelve hours after the first
+    assert [a["kind"] for a in later.new_alerts] == ["listing_gone"]
+
+
+@pytest.mark.parametrize(
+    ("streak", "hours", "gone"),
+    [(1, 48, False), (2, 11.9, False), (2, 12, True), (5, 3, False), (3, 30, True)],
+)
+def test_gone_confirmed(streak, hours, gone):
+    assert alerts.gone_confirmed(streak, T0, T0 + timedelta(hours=hours)) is gone
+    assert alerts.gone_confirmed(streak, None, T0 + timedelta(hours=hours)) is False
+
+
 def test_not_found_then_ok_raises_nothing(db):
     night(db, 1, [ok(BAG, catalog()), ok(PEN, PEN_CAT)])
     night(db, 2, [not_found(BAG), ok(PEN, PEN_CAT)])

@@ -19,7 +19,7 @@ a run killed between storing and judging leaves the window to the next one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from sqlite_utils import Database
@@ -119,6 +119,18 @@ def _others_now(ctx: Context) -> bool:
     return bool(now - then)
 
 
+# A listing is "gone" only after two "not found" answers in a row that are this far apart:
+# a re-run the same night (or a catalog that 404s for a while during an edit) must not
+# raise the most alarming alert there is.
+GONE_AFTER = timedelta(hours=12)
+
+
+def gone_confirmed(streak: int, since: datetime | None, now: datetime) -> bool:
+    """Whether a run of `streak` consecutive not_found answers, the first at `since`, proves
+    the listing gone by `now`."""
+    return streak >= 2 and since is not None and now - since >= GONE_AFTER
+
+
 def plan(
     changes: list[Change],
     open_alerts: Mapping[str, store.AlertRow],
@@ -183,7 +195,7 @@ def evaluate(db: Database, asin: str, run_id: int, now: datetime, my_seller_id: 
         unknown = unknown_kinds(baseline, current, ctx.fingerprints)
         # What cannot be judged yet is judged again next run (the image stage retries).
         store.mark_judged(db, asin, cat_id, off_id, pending=bool(unknown))
-        confirmed = store.not_found_streak(db, asin) >= 2
+        confirmed = gone_confirmed(store.not_found_streak(db, asin), store.not_found_since(db, asin), now)
         open_now = store.open_alerts_by_kind(db, asin)
         decided = plan(changes, open_now, ctx, confirmed, unknown)
         opened = []

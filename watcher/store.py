@@ -39,7 +39,7 @@ from .model import (
     catalog_from_json,
     offers_from_json,
 )
-from .timeutil import to_db
+from .timeutil import from_db, to_db
 
 migrations = Migrations("watcher")
 
@@ -680,6 +680,17 @@ def set_baseline_offers(db: Database, asin: str, offers_id: int) -> None:
 def not_found_streak(db: Database, asin: str) -> int:
     row = db.execute("SELECT not_found_streak FROM asins WHERE asin = ?", [asin]).fetchone()
     return int(row[0]) if row else 0
+
+
+def not_found_since(db: Database, asin: str) -> datetime | None:
+    """When the listing's current run of "not found" answers began (None: it is not in one).
+
+    Consecutive not_found answers share one version, so its first_seen is the first of them.
+    """
+    row = db.execute(
+        "SELECT status, first_seen FROM catalog_versions WHERE asin = ? ORDER BY version DESC LIMIT 1", [asin]
+    ).fetchone()
+    return from_db(row[1]) if row and row[0] == "not_found" else None
 
 
 def raw_answer(db: Database, raw_id: int | None) -> dict[str, Any] | None:
