@@ -186,6 +186,20 @@ def test_whole_offers_call_failing(tmp_path: Path, clock: FakeClock) -> None:
             assert "connection failed" in (observation.offers_error or "")
 
 
+def test_an_offers_batch_refused_whole_is_halved_until_the_refused_asin_is_alone(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    scenario = simple_scenario(tmp_path, 6, faults={asin(4): "offers-400"})
+    with serve(scenario, clock) as fake:
+        seen = observe_all(fake, clock, [asin(i) for i in range(6)])
+        assert all(seen[asin(i)].snapshot.offers is not None for i in (0, 1, 2, 3, 5))
+        refused = seen[asin(4)]
+        assert refused.snapshot.status == "ok" and refused.snapshot.offers is None
+        assert refused.offers_error == "getItemOffersBatch: HTTP 400 InvalidInput"
+        six = [asin(i) for i in range(6)]
+        assert fake.stats.offers_asins == [six, six[:3], six[3:], [asin(3)], [asin(4), asin(5)], [asin(4)], [asin(5)]]
+
+
 def test_final_4xx_is_not_retried(tmp_path: Path, clock: FakeClock) -> None:
     scenario = simple_scenario(tmp_path, 2, faults={asin(0): "400"})
     with serve(scenario, clock) as fake:

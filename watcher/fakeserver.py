@@ -20,6 +20,7 @@ Faults, from the night file's `faults` or `inject(asin, fault)`:
   of the batch answers normally, as the real batch API does).
 - `offers-timeout` / `offers-drop`: the whole getItemOffersBatch call including it is
   slow / dropped.
+- `offers-400`: the whole getItemOffersBatch call including it answers 400 InvalidInput.
 
 `outage = True` makes every API call (not the token endpoint) answer 503, as during an
 SP-API outage, until it is set back to False.
@@ -378,8 +379,10 @@ class FakeSpApi:
         with self._lock:
             self.stats.offers_asins.append(asins)
             night = self._night
-        entries = [self._offers_entry(asin, night) for asin in asins]
         faults = {self.fault(a) for a in asins}
+        if "offers-400" in faults:
+            return _error(400, "InvalidInput", "Invalid input.")
+        entries = [self._offers_entry(asin, night) for asin in asins]
         whole = next((f for f in ("offers-drop", "offers-timeout", "offers-slow") if f in faults), None)
         return self._with_fault(_Answer(200, {"responses": entries}), whole)
 

@@ -87,7 +87,15 @@ def build_client(
 
 
 class CallFailed(FetchError):
-    """One SP-API call failed for good (after its retries, or with a final 4xx)."""
+    """One SP-API call failed for good (after its retries, or with a final 4xx).
+
+    `refused` is the status of a final 4xx answer (None for anything else): a 400 says
+    the request itself was refused, which a smaller request may not be.
+    """
+
+    def __init__(self, message: str, refused: int | None = None) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -386,6 +394,14 @@ class SpApiSource:
             response = self._call("getItemOffersBatch", "POST", OFFERS_BATCH_PATH, cancel, json=body)
             entries = _entries_by_asin(_json(response, "getItemOffersBatch"), asins)
         except CallFailed as exc:
+            if exc.refused == 400 and len(batch) > 1:
+                # One ASIN the API will not take must not cost the other 19 their offers:
+                # halve the batch until the refused one is alone.
+                log.warning("%s; splitting the batch of %d to find what it refuses", exc, len(batch))
+                half = len(batch) // 2
+                first, first_again = self._offers_batch(batch[:half], cancel)
+                second, second_again = self._offers_batch(batch[half:], cancel)
+                return first + second, first_again + second_again
             return [_OffersResult(asin, error=str(exc)) for asin in asins], []
         done: list[_OffersResult] = []
         again: list[tuple[str, int]] = []
@@ -481,7 +497,7 @@ class SpApiSource:
                     continue
                 if not _retryable(status):
                     self._breaker.answered()  # a final "no" is still an answer: the API is up
-                    raise CallFailed(f"{op}: {problem}")
+                    raise CallFailed(f"{op}: {problem}", refused=status)
                 if status == 429:
                     bucket.drain()
                 wait = retry_after(response.headers)
