@@ -102,3 +102,13 @@ def test_add_relabel_remove(tmp_path):
     assert (alert.status, alert.closed_at) == ("removed", to_db(later))
     with pytest.raises(UsageError):
         store.remove_asin(db, "B0TEST0002", later)
+
+
+def test_a_database_from_a_newer_watcher_is_refused_untouched(tmp_path):
+    path = tmp_path / "w.db"
+    store.open_db(path).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                    "VALUES ('watcher', '0099_from_the_future', '2027-01-01')")
+    with pytest.raises(StoreError, match="newer watcher .*0099_from_the_future.*upgrade"):
+        store.open_db(path)

@@ -198,10 +198,22 @@ def open_db(path: Path | str, create: bool = True) -> Database:
         # the ASIN in flight; every committed ASIN survives.
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=5000")
+        _refuse_newer(db, path)
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from None
     return db
+
+
+def _refuse_newer(db: Database, path: Path) -> None:
+    """A database a newer watcher has migrated may hold what this one would misread:
+    refuse it rather than write history the newer version cannot trust."""
+    known = {m.name for m in migrations.pending(Database(memory=True))}  # every one registered
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise StoreError(
+            f"{path} was written by a newer watcher (schema {unknown[-1]}); upgrade watcher to use it"
+        )
 
 
 def memory_db() -> Database:
