@@ -16,7 +16,7 @@ from typing import Annotated, Any, Callable, Iterator, Optional, TypeVar
 
 import typer
 
-from . import __version__, alerts, pipeline, store
+from . import __version__, alerts, notify, pipeline, store
 from .asins import normalize_asin, parse_watchlist
 from .config import Settings, load_settings
 from .errors import UsageError, WatcherError
@@ -290,7 +290,14 @@ def run(
             raise UsageError("the watch list is empty: add ASINs with `watcher add` or `watcher import`")
         source, name, now = _open_source(settings, scenario, night)
         summary = _execute_run(database, source, settings, quiet or json_out, name, now)
+        labels = {a["asin"]: store.label_of(database, a["asin"]) for a in summary.new_alerts}
     typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
+    if settings.notify_url and notify.worth_sending(summary):
+        try:
+            notify.send(settings.notify_url, notify.digest(summary, settings.zone, labels))
+        except notify.NotifyError as exc:
+            # The alerts are stored whatever the webhook says; the exit code stays theirs.
+            typer.echo(f"Warning: {exc}; the alerts are saved (watcher alerts)", err=True)
     if summary.checked and summary.failed == summary.checked:
         # Nothing was compared: for cron this is a failed night, not a quiet one.
         first = next((f["error"] for f in summary.failures if f["stage"] == "catalog"), "no answer")
@@ -437,6 +444,23 @@ def runs_(
         if r["failures"]:
             typer.echo(f"\nrun {r['id']} failures:")
             typer.echo(table(["ASIN", "stage", "error"], [[f["asin"], f["stage"], f["error"]] for f in r["failures"]], max_col=100))
+
+
+@app.command("notify-test")
+@handle_errors
+def notify_test() -> None:
+    """Send a test message to the webhook in WATCHER_NOTIFY_URL (or the config's [notify] url).
+
+    After each run that raised or resolved an alert, or failed to fetch something,
+    `watcher run` sends one digest there (Slack's {"text": ...} shape).
+
+    Example: WATCHER_NOTIFY_URL=https://hooks.slack.com/services/... watcher notify-test
+    """
+    settings = _settings(None)
+    if not settings.notify_url:
+        raise UsageError("no webhook set: set WATCHER_NOTIFY_URL or `url` under [notify] in the config file")
+    notify.send(settings.notify_url, "watcher: テスト通知です / test message. 通知は届いています / notifications work.")
+    typer.echo("sent")
 
 
 @app.command()

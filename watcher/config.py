@@ -9,6 +9,9 @@ The config file is TOML (`WATCHER_CONFIG`, default `~/.config/watcher/config.tom
     seller_id = "A2XXXXXXXXXXXX"
     marketplace = "A1VC38T7YXB528"
 
+    [notify]
+    url = "https://hooks.slack.com/services/..."   # or WATCHER_NOTIFY_URL
+
 Environment variables win over the file. Secrets are kept in a `Credentials` object whose
 repr hides them, so they cannot leak through a log line or a traceback.
 """
@@ -83,6 +86,7 @@ class Settings:
     warnings: tuple[str, ...] = ()
     request_timeout: float = 30.0  # seconds per SP-API request
     retries: int = 5  # attempts per call on 429 / 5xx / timeouts / dropped connections
+    notify_url: str | None = field(default=None, repr=False)  # a webhook URL holds its own token
 
     def require_credentials(self) -> Credentials:
         if self.credentials is None:
@@ -127,7 +131,11 @@ def _read_config_file(path: Path, explicit: bool) -> tuple[dict[str, object], li
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             warnings.append(f"config file {path} is readable by other users; run: chmod 600 {path}")
     section = data.get("spapi", data)
-    return (section if isinstance(section, dict) else {}), warnings
+    values = dict(section) if isinstance(section, dict) else {}
+    notify = data.get("notify")
+    if isinstance(notify, dict) and notify.get("url"):
+        values["notify_url"] = notify["url"]
+    return values, warnings
 
 
 def load_settings(
@@ -168,6 +176,10 @@ def load_settings(
     db_path = Path(db) if db else Path(env.get("WATCHER_DB") or "watcher.db")
     timeout = _number(pick("WATCHER_SPAPI_TIMEOUT", "timeout"), "WATCHER_SPAPI_TIMEOUT", 30.0, 1.0, 300.0)
     retries = int(_number(pick("WATCHER_SPAPI_RETRIES", "retries"), "WATCHER_SPAPI_RETRIES", 5, 1, 10))
+    notify_url = pick("WATCHER_NOTIFY_URL", "notify_url")
+    if notify_url and not notify_url.lower().startswith(("https://", "http://")):
+        # (The value is not repeated: a webhook URL is a secret.)
+        raise ConfigError("WATCHER_NOTIFY_URL (or [notify] url) must be an http(s) webhook URL")
     return Settings(
         db_path=db_path.expanduser(),
         marketplace_id=marketplace,
@@ -179,6 +191,7 @@ def load_settings(
         warnings=tuple(warnings),
         request_timeout=timeout,
         retries=retries,
+        notify_url=notify_url,
     )
 
 
