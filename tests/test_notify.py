@@ -44,7 +44,7 @@ class Hook:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/services/{TOKEN}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
 
     def close(self):
         self.server.shutdown()
@@ -160,3 +160,19 @@ def test_webhook_from_the_config_file_and_bad_values(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_settings(env={"WATCHER_CONFIG": str(config), "WATCHER_NOTIFY_URL": "hooks.example.com/SECRET"})
     assert "SECRET" not in str(info.value)
+
+
+def test_a_run_that_cannot_run_at_all_is_told_to_the_chat_without_secrets(env, hook, monkeypatch):
+    invoke("add", "B0DEMO0001")
+    monkeypatch.setenv("LWA_APP_ID", "amzn1.application-oa2-client.APPID")
+    monkeypatch.setenv("LWA_CLIENT_SECRET", "CLIENTSECRETVALUE")
+    monkeypatch.setenv("SP_API_REFRESH_TOKEN", "Atzr|REFRESHTOKENVALUE")
+    # Nothing listens on the discard port: the token request fails as when offline.
+    monkeypatch.setenv("WATCHER_LWA_TOKEN_URL", "http://127.0.0.1:9/auth/o2/token")
+    monkeypatch.setenv("WATCHER_SPAPI_RETRIES", "1")  # no backoff waits in a test
+    result = invoke("run", "--quiet")
+    assert result.exit_code == 1
+    assert len(hook.bodies) == 1
+    text = hook.bodies[0]["text"]
+    assert "実行に失敗しました" in text and "access-token request" in text
+    assert "CLIENTSECRETVALUE" not in text and "REFRESHTOKENVALUE" not in text

@@ -254,6 +254,16 @@ def _execute_run(database: Any, source: Any, settings: Settings, quiet: bool, so
         source.close()
 
 
+def _notify(settings: Settings, text: str) -> None:
+    if not settings.notify_url:
+        return
+    try:
+        notify.send(settings.notify_url, text)
+    except notify.NotifyError as exc:
+        # The alerts are stored whatever the webhook says; the exit code stays theirs.
+        typer.echo(f"Warning: {exc}; the alerts are saved (watcher alerts)", err=True)
+
+
 def _open_source(settings: Settings, scenario: Optional[Path], night: int) -> tuple[Any, str, Any]:
     if scenario is not None:
         from .source.replay import ReplaySource, Scenario
@@ -288,16 +298,17 @@ def run(
     with _database(db) as (settings, database):
         if not store.watched(database):
             raise UsageError("the watch list is empty: add ASINs with `watcher add` or `watcher import`")
-        source, name, now = _open_source(settings, scenario, night)
-        summary = _execute_run(database, source, settings, quiet or json_out, name, now)
+        try:
+            source, name, now = _open_source(settings, scenario, night)
+            summary = _execute_run(database, source, settings, quiet or json_out, name, now)
+        except WatcherError as exc:
+            if exc.exit_code == 1:  # a revoked token fails every night: the chat must hear it
+                _notify(settings, notify.failure(str(exc), utc_now(), settings.zone))
+            raise
         labels = {a["asin"]: store.label_of(database, a["asin"]) for a in summary.new_alerts}
     typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
-    if settings.notify_url and notify.worth_sending(summary):
-        try:
-            notify.send(settings.notify_url, notify.digest(summary, settings.zone, labels))
-        except notify.NotifyError as exc:
-            # The alerts are stored whatever the webhook says; the exit code stays theirs.
-            typer.echo(f"Warning: {exc}; the alerts are saved (watcher alerts)", err=True)
+    if notify.worth_sending(summary):
+        _notify(settings, notify.digest(summary, settings.zone, labels))
     if summary.checked and summary.failed == summary.checked:
         # Nothing was compared: for cron this is a failed night, not a quiet one.
         first = next((f["error"] for f in summary.failures if f["stage"] == "catalog"), "no answer")

@@ -72,6 +72,12 @@ def digest(summary: Any, zone: str, labels: Mapping[str, str | None] | None = No
     return "\n".join(lines)
 
 
+def failure(error: str, when: Any, zone: str) -> str:
+    """The message for a run that could not run at all (token refused, database locked)."""
+    return _safe(f"watcher {show(when, zone)}: 実行に失敗しました。アラートの確認はされていません / "
+                 f"the run failed, nothing was checked: {error}")
+
+
 def _safe(text: str) -> str:
     text = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("@", "＠")
@@ -107,4 +113,4 @@ def send(url: str, text: str, client: httpx.Client | None = None) -> None:
     raise NotifyError(f"notification to {host} failed: {problem}")
 
 
-__all__ = ["NotifyError", "digest", "send", "worth_sending"]
+__all__ = ["NotifyError", "digest", "failure", "send", "worth_sending"]
