@@ -176,3 +176,13 @@ def test_a_run_that_cannot_run_at_all_is_told_to_the_chat_without_secrets(env, h
     text = hook.bodies[0]["text"]
     assert "実行に失敗しました" in text and "access-token request" in text
     assert "CLIENTSECRETVALUE" not in text and "REFRESHTOKENVALUE" not in text
+
+
+def test_notify_always_also_reports_a_quiet_night(env, hook, monkeypatch):
+    monkeypatch.setenv("WATCHER_NOTIFY_ALWAYS", "true")
+    invoke("add", "B0DEMO0001")
+    assert invoke("run", "--scenario", SCENARIO, "--night", 1).exit_code == 0
+    assert len(hook.bodies) == 1 and "変更はありません / nothing changed" in hook.bodies[0]["text"]
+    monkeypatch.setenv("WATCHER_NOTIFY_ALWAYS", "sometimes")
+    result = invoke("run", "--scenario", SCENARIO, "--night", 1)
+    assert result.exit_code == 2 and "WATCHER_NOTIFY_ALWAYS must be true or false" in result.output

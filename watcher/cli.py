@@ -307,7 +307,7 @@ def run(
             raise
         labels = {a["asin"]: store.label_of(database, a["asin"]) for a in summary.new_alerts}
     typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
-    if notify.worth_sending(summary):
+    if settings.notify_always or notify.worth_sending(summary):
         _notify(settings, notify.digest(summary, settings.zone, labels))
     if summary.checked and summary.failed == summary.checked:
         # Nothing was compared: for cron this is a failed night, not a quiet one.

@@ -11,6 +11,7 @@ The config file is TOML (`WATCHER_CONFIG`, default `~/.config/watcher/config.tom
 
     [notify]
     url = "https://hooks.slack.com/services/..."   # or WATCHER_NOTIFY_URL
+    always = true                                   # or WATCHER_NOTIFY_ALWAYS
 
 Environment variables win over the file. Secrets are kept in a `Credentials` object whose
 repr hides them, so they cannot leak through a log line or a traceback.
@@ -87,6 +88,7 @@ class Settings:
     request_timeout: float = 30.0  # seconds per SP-API request
     retries: int = 5  # attempts per call on 429 / 5xx / timeouts / dropped connections
     notify_url: str | None = field(default=None, repr=False)  # a webhook URL holds its own token
+    notify_always: bool = False  # also a "nothing new" message: silence then means cron stopped
 
     def require_credentials(self) -> Credentials:
         if self.credentials is None:
@@ -133,8 +135,8 @@ def _read_config_file(path: Path, explicit: bool) -> tuple[dict[str, object], li
     section = data.get("spapi", data)
     values = dict(section) if isinstance(section, dict) else {}
     notify = data.get("notify")
-    if isinstance(notify, dict) and notify.get("url"):
-        values["notify_url"] = notify["url"]
+    if isinstance(notify, dict):
+        values.update({f"notify_{key}": value for key, value in notify.items()})
     return values, warnings
 
 
@@ -192,7 +194,18 @@ def load_settings(
         request_timeout=timeout,
         retries=retries,
         notify_url=notify_url,
+        notify_always=_flag(pick("WATCHER_NOTIFY_ALWAYS", "notify_always"), "WATCHER_NOTIFY_ALWAYS"),
     )
+
+
+def _flag(value: str | None, name: str) -> bool:
+    if value is None:
+        return False
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
 def _number(value: str | None, name: str, default: float, low: float, high: float) -> float:

@@ -49,6 +49,8 @@ def digest(summary: Any, zone: str, labels: Mapping[str, str | None] | None = No
     ]
     if summary.status != "ok":
         lines.append(f"この実行は完了していません / the run did not finish ({summary.status})")
+    if not worth_sending(summary):
+        lines.append("変更はありません / nothing changed")
     shown = 0
     for alert in summary.new_alerts:
         if shown == MAX_LINES:
