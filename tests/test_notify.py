@@ -127,6 +127,7 @@ def test_run_sends_one_digest_only_when_something_happened(env, hook):
     assert len(hook.bodies) == 1 and set(hook.bodies[0]) == {"text"}
     text = hook.bodies[0]["text"]
     assert "B0DEMO0001 赤いバッグ: main image recolored" in text and "seller joined" in text
+    assert "未解決のアラート 計3件 / 3 open in all" in text
     assert invoke("run", "--scenario", SCENARIO, "--night", 2, "--quiet").exit_code == 0
     assert len(hook.bodies) == 1  # nothing new on a re-run: no second message
 

@@ -306,9 +306,10 @@ def run(
                 _notify(settings, notify.failure(str(exc), utc_now(), settings.zone))
             raise
         labels = {a["asin"]: store.label_of(database, a["asin"]) for a in summary.new_alerts}
+        open_alerts = len(store.alerts(database))
     typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
     if settings.notify_always or notify.worth_sending(summary):
-        _notify(settings, notify.digest(summary, settings.zone, labels))
+        _notify(settings, notify.digest(summary, settings.zone, labels, open_alerts))
     if summary.checked and summary.failed == summary.checked:
         # Nothing was compared: for cron this is a failed night, not a quiet one.
         first = next((f["error"] for f in summary.failures if f["stage"] == "catalog"), "no answer")

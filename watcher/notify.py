@@ -35,10 +35,14 @@ def worth_sending(summary: Any) -> bool:
     return bool(summary.new_alerts or summary.resolved_alerts or summary.failed or summary.status != "ok")
 
 
-def digest(summary: Any, zone: str, labels: Mapping[str, str | None] | None = None) -> str:
+def digest(
+    summary: Any, zone: str, labels: Mapping[str, str | None] | None = None, open_alerts: int | None = None
+) -> str:
     """The nightly message, Japanese first, one line per alert (at most MAX_LINES).
 
-    `summary` is a `pipeline.RunSummary`; `labels` maps ASIN -> the seller's label.
+    `summary` is a `pipeline.RunSummary`; `labels` maps ASIN -> the seller's label;
+    `open_alerts` is how many are open in all, said every time, so an alert whose message
+    was lost (a webhook down that night) is still counted the next night.
     """
     labels = labels or {}
     when = show(summary.started_at, zone)
@@ -68,6 +72,8 @@ def digest(summary: Any, zone: str, labels: Mapping[str, str | None] | None = No
     rest = len(summary.new_alerts) + len(summary.resolved_alerts) - shown
     if rest:
         lines.append(f"… ほか {rest}件 / and {rest} more: watcher alerts")
+    if open_alerts:
+        lines.append(f"未解決のアラート 計{open_alerts}件 / {open_alerts} open in all: watcher alerts")
     if summary.failed:
         lines.append("取得できなかったASINは警告の対象外です（次回に再確認）/ failed ASINs raise no alert; "
                      "see: watcher runs --failures")
