@@ -1,7 +1,6 @@
 """The command line: exit codes, --json shapes, one-line errors, help for every command."""
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

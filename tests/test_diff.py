@@ -7,7 +7,7 @@ import pytest
 from helpers import ME, catalog, offers, product_image
 from watcher.diff import OFFER_KINDS, diff, normalize_text, unknown_kinds
 from watcher.images import analyse
-from watcher.model import BrowseNode, MainImage, Snapshot
+from watcher.model import Snapshot
 
 
 def snap(cat=None, off=None, asin="B0TEST0001", status="ok"):
