@@ -160,8 +160,8 @@ def import_(
     with _database(db) as (_, database):
         added, updated = store.add_asins(database, [(e.asin, e.label) for e in result.entries], utc_now())
     typer.echo(
-        f"imported {len(result.entries)} ASINs ({added} new, {updated} updated), "
-        f"{result.duplicates} duplicate lines merged, {len(result.problems)} bad lines skipped",
+        f"imported {_count(len(result.entries), 'ASIN')} ({added} new, {updated} updated), "
+        f"{_count(result.duplicates, 'duplicate line')} merged, {_count(len(result.problems), 'bad line')} skipped",
         err=True,
     )
     if result.problems and not result.entries:
@@ -252,6 +252,10 @@ def _execute_run(database: Any, source: Any, settings: Settings, quiet: bool, so
     finally:
         done()
         source.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _notify(settings: Settings, text: str) -> None:
