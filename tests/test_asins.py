@@ -5,6 +5,7 @@ from watcher.asins import (
     WatchEntry,
     WatchlistImport,
     isbn10_check_ok,
+    isbn13_to_10,
     normalize_asin,
     parse_watchlist,
 )
@@ -40,7 +41,8 @@ def test_normalize_asin_accepts(text: str, expected: str) -> None:
         ("B0C12345678", "11 characters"),
         ("B0C-234567", "only letters A-Z and digits"),
         ("B0C 234567", "only letters A-Z and digits"),
-        ("9784101092058", "ISBN-13"),
+        ("9784101092058", "ISBN-13; the book's ASIN is its ISBN-10, 4101092052"),
+        ("9791032305690", "979, which has no ISBN-10"),
         ("A0C1234567", "ASINs start with B"),
         ("4X01092052", "ASINs start with B"),
         ("4101092053", "check digit is wrong"),
@@ -51,6 +53,14 @@ def test_normalize_asin_rejects(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=message) as info:
         normalize_asin(text)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("isbn13", "isbn10"),
+    [("9780306406157", "0306406152"), ("9784061234519", "406123451X"), ("9784101092058", "4101092052")],
+)
+def test_isbn13_to_10(isbn13: str, isbn10: str) -> None:
+    assert isbn13_to_10(isbn13) == isbn10 and isbn10_check_ok(isbn10)
 
 
 def test_isbn10_check() -> None:

@@ -81,9 +81,22 @@ def isbn10_check_ok(isbn: str) -> bool:
     return sum(weight * digit for weight, digit in zip(range(10, 0, -1), digits)) % 11 == 0
 
 
+def isbn13_to_10(isbn13: str) -> str:
+    """The ISBN-10 of a 978 ISBN-13: its nine middle digits and a new check digit.
+
+    >>> isbn13_to_10("9784061234519")
+    '406123451X'
+    """
+    body = isbn13[3:12]
+    check = (11 - sum(w * int(d) for w, d in zip(range(10, 1, -1), body)) % 11) % 11
+    return body + ("X" if check == 10 else str(check))
+
+
 def _shape_problem(asin: str) -> str:
-    if len(asin) == 13 and asin.isdigit() and asin.startswith(("978", "979")):
-        return "that is an ISBN-13; Amazon uses the book's ISBN-10 as its ASIN"
+    if len(asin) == 13 and asin.isdigit() and asin.startswith("978"):
+        return f"that is an ISBN-13; the book's ASIN is its ISBN-10, {isbn13_to_10(asin)}"
+    if len(asin) == 13 and asin.isdigit() and asin.startswith("979"):
+        return "that is an ISBN-13 (979, which has no ISBN-10); find the book's ASIN on its Amazon page"
     if len(asin) != 10:
         return f"{len(asin)} characters; an ASIN has 10"
     return "only letters A-Z and digits 0-9 are allowed"
@@ -195,6 +208,7 @@ __all__ = [
     "WatchEntry",
     "WatchlistImport",
     "isbn10_check_ok",
+    "isbn13_to_10",
     "normalize_asin",
     "parse_watchlist",
 ]
