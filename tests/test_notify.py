@@ -122,8 +122,9 @@ def test_run_sends_one_digest_only_when_something_happened(env, hook):
     assert invoke("import", path).exit_code == 0
     assert invoke("run", "--scenario", SCENARIO, "--night", 1, "--quiet").exit_code == 0
     assert hook.bodies == []  # the baseline night is silent
-    second = invoke("run", "--scenario", SCENARIO, "--night", 2, "--quiet")
-    assert second.exit_code == 3
+    second = invoke("run", "--scenario", SCENARIO, "--night", 2)
+    assert second.exit_code == 3 and "digest sent to 127.0.0.1" in second.output
+    assert TOKEN not in second.output and "SECRET" not in second.output
     assert len(hook.bodies) == 1 and set(hook.bodies[0]) == {"text"}
     text = hook.bodies[0]["text"]
     assert "B0DEMO0001 赤いバッグ: main image recolored" in text and "seller joined" in text
@@ -147,7 +148,7 @@ def test_a_refusing_webhook_keeps_the_exit_code_and_never_shows_its_url(env, hoo
 
 def test_notify_test_command(env, hook):
     result = invoke("notify-test")
-    assert result.exit_code == 0 and result.output.strip() == "sent"
+    assert result.exit_code == 0 and result.output.strip() == "sent to 127.0.0.1"
     assert "テスト通知" in hook.bodies[0]["text"]
 
 

@@ -262,7 +262,7 @@ def _notify(settings: Settings, text: str) -> None:
     if not settings.notify_url:
         return
     try:
-        notify.send(settings.notify_url, text)
+        log.info("digest sent to %s", notify.send(settings.notify_url, text))
     except notify.NotifyError as exc:
         # The alerts are stored whatever the webhook says; the exit code stays theirs.
         typer.echo(f"Warning: {exc}; the alerts are saved (watcher alerts)", err=True)
@@ -475,8 +475,8 @@ def notify_test() -> None:
     settings = _settings(None)
     if not settings.notify_url:
         raise UsageError("no webhook set: set WATCHER_NOTIFY_URL or `url` under [notify] in the config file")
-    notify.send(settings.notify_url, "watcher: テスト通知です / test message. 通知は届いています / notifications work.")
-    typer.echo("sent")
+    host = notify.send(settings.notify_url, "watcher: テスト通知です / test message. 通知は届いています / notifications work.")
+    typer.echo(f"sent to {host}")
 
 
 @app.command()

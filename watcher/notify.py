@@ -91,8 +91,9 @@ def _safe(text: str) -> str:
     return text.replace("@", "＠")
 
 
-def send(url: str, text: str, client: httpx.Client | None = None) -> None:
-    """POST the message; NotifyError (host and status only) when the webhook refuses it."""
+def send(url: str, text: str, client: httpx.Client | None = None) -> str:
+    """POST the message and return the webhook's host (all of it that may be shown);
+    NotifyError (host and status only) when the webhook refuses it."""
     try:
         host = httpx.URL(url).host or "webhook"
     except httpx.InvalidURL:
@@ -111,7 +112,7 @@ def send(url: str, text: str, client: httpx.Client | None = None) -> None:
                 problem = f"connection failed ({exc.__class__.__name__})"
                 continue
             if 200 <= response.status_code < 300:
-                return
+                return host
             problem = f"HTTP {response.status_code}"
             if response.status_code < 500 and response.status_code != 429:
                 break  # the hook refused this message; asking again changes nothing
