@@ -258,11 +258,13 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _notify(settings: Settings, text: str) -> None:
+def _notify(settings: Settings, text: str, quiet: bool) -> None:
     if not settings.notify_url:
         return
     try:
-        log.info("digest sent to %s", notify.send(settings.notify_url, text))
+        host = notify.send(settings.notify_url, text)
+        if not quiet:
+            typer.echo(f"digest sent to {host}", err=True)
     except notify.NotifyError as exc:
         # The alerts are stored whatever the webhook says; the exit code stays theirs.
         typer.echo(f"Warning: {exc}; the alerts are saved (watcher alerts)", err=True)
@@ -307,13 +309,13 @@ def run(
             summary = _execute_run(database, source, settings, quiet or json_out, name, now)
         except WatcherError as exc:
             if exc.exit_code == 1:  # a revoked token fails every night: the chat must hear it
-                _notify(settings, notify.failure(str(exc), utc_now(), settings.zone))
+                _notify(settings, notify.failure(str(exc), utc_now(), settings.zone), quiet or json_out)
             raise
         labels = {a["asin"]: store.label_of(database, a["asin"]) for a in summary.new_alerts}
         open_alerts = len(store.alerts(database))
     typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
     if settings.notify_always or notify.worth_sending(summary):
-        _notify(settings, notify.digest(summary, settings.zone, labels, open_alerts))
+        _notify(settings, notify.digest(summary, settings.zone, labels, open_alerts), quiet or json_out)
     if summary.checked and summary.failed == summary.checked:
         # Nothing was compared: for cron this is a failed night, not a quiet one.
         first = next((f["error"] for f in summary.failures if f["stage"] == "catalog"), "no answer")
