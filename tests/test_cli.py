@@ -165,3 +165,18 @@ def test_cp932_stdout_prints_emoji_titles_without_a_traceback(env):
     assert "B0EMOJI001  ? ギフト" in text
     raw = subprocess.run([*command, "list", "--json"], capture_output=True, env=environ, check=True).stdout
     assert json.loads(raw.decode("cp932"))[0]["label"] == "🎁 ギフト"  # escaped, so exact
+
+
+def test_demo_never_overwrites_a_database_that_is_not_a_demo(env):
+    real = env / "watcher.db"
+    assert invoke("add", "B0ZZZZZZZ1", "--label", "大事", "--db", real).exit_code == 0
+    result = invoke("demo", "--db", real)
+    assert result.exit_code == 2 and "is not a demo database" in result.output
+    assert "B0ZZZZZZZ1" in invoke("list", "--db", real).output
+    notes = env / "notes.txt"
+    notes.write_text("not a database", encoding="utf-8")
+    assert invoke("demo", "--db", notes).exit_code == 2 and notes.read_text(encoding="utf-8") == "not a database"
+    again = env / "demo.db"
+    assert invoke("demo", "--db", again).exit_code == 0
+    second = invoke("demo", "--db", again)  # an earlier demo is started afresh
+    assert second.exit_code == 0 and f"Then try, with --db {again}:" in second.output

@@ -637,6 +637,7 @@ def evidence(
     from .timeutil import parse_user_time
 
     asin = _asin(asin)
+    lang = lang.strip().lower()
     if lang not in ("ja", "en"):
         raise UsageError(f"--lang must be ja or en, not {lang!r}")
     with _database(db, create=False) as (settings, database):
@@ -649,7 +650,7 @@ def evidence(
                             "zip": str(bundle.zip_path) if bundle.zip_path else None}))
         return
     typer.echo(f"{asin}: wrote {len(bundle.files)} files to {bundle.directory}")
-    typer.echo(f"  open {bundle.directory / 'index.html'}; paste {bundle.directory / 'complaint-ja.txt'} into a Seller Central case")
+    typer.echo(f"  open {bundle.directory / 'index.html'}; paste {bundle.directory / f'complaint-{lang}.txt'} into a Seller Central case")
     if bundle.zip_path:
         typer.echo(f"  zip: {bundle.zip_path}")
 

@@ -8,12 +8,14 @@ image downloads over real HTTP, with no credentials and no network.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import tempfile
 from pathlib import Path
 
 import typer
 
 from . import pipeline, store
+from .errors import UsageError
 from .render import describe, table
 from .fakeserver import FakeSpApi
 from .source.replay import Scenario
@@ -26,6 +28,19 @@ def _say(text: str = "") -> None:
     typer.echo(text)
 
 
+def _refuse_unless_demo(path: Path, demo_asins: set[str]) -> None:
+    """The demo starts afresh, but only ever over an earlier demo: `--db watcher.db` by
+    mistake must not cost a seller their history."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as raw:
+            watched = {row[0] for row in raw.execute("SELECT asin FROM asins WHERE role = 'watched'")}
+    except sqlite3.Error:
+        watched = None
+    if not watched or not watched <= demo_asins:
+        raise UsageError(f"{path} exists and is not a demo database; the demo will not overwrite it "
+                         "(pass a new file name, e.g. --db demo.db)")
+
+
 def run_demo(db_path: Path | None = None) -> int:
     # Failures are part of the story and reported per night; no duplicate log lines.
     logging.getLogger("watcher").setLevel(logging.ERROR)
@@ -33,6 +48,7 @@ def run_demo(db_path: Path | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="watcher-demo-") as tmp:
         path = db_path or Path(tmp) / "demo.db"
         if path.exists():
+            _refuse_unless_demo(path, {w["asin"] for w in scenario.watch})
             path.unlink()
         db = store.open_db(path)
         try:
@@ -58,7 +74,7 @@ def run_demo(db_path: Path | None = None) -> int:
             ))
             _say()
             _say(f"Database: {path if db_path else '(temporary; pass --db demo.db to keep it)'}")
-            _say("Then try, with --db demo.db:")
+            _say(f"Then try, with --db {path if db_path else 'demo.db'}:")
             _say("  watcher history B0DEMO0002        the versions of the pen listing")
             _say("  watcher alerts --all              open and resolved alerts")
             _say("  watcher check B0DEMO0001 --ordered-at 2026-11-03T12:00   what a customer saw")
