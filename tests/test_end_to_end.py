@@ -92,6 +92,9 @@ def test_a_night_where_every_asin_failed_exits_1_without_alerts(fake):
     assert result.exit_code == 1  # cron must see it: nothing was compared tonight
     assert summary["failed"] == summary["checked"] == 2 and summary["new_alerts"] == []
     assert result.stderr.strip().splitlines()[-1].startswith("Error: all 2 watched ASINs failed to fetch")
+    assert summary["status"] == "failed" and summary["error"].startswith("all 2 watched ASINs failed to fetch")
+    runs = json.loads(runner.invoke(app, ["runs", "--json", "--limit", "1"]).stdout)
+    assert runs[0]["status"] == "failed" and runs[0]["error"].startswith("all 2 watched ASINs")
     fake.clear_faults()
     result, summary = run_night(fake, 1)
     assert result.exit_code == 0 and summary["failed"] == 0 and summary["new_alerts"] == []

@@ -316,11 +316,9 @@ def run(
     typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
     if settings.notify_always or notify.worth_sending(summary):
         _notify(settings, notify.digest(summary, settings.zone, labels, open_alerts), quiet or json_out)
-    if summary.checked and summary.failed == summary.checked:
+    if summary.status == "failed":
         # Nothing was compared: for cron this is a failed night, not a quiet one.
-        first = next((f["error"] for f in summary.failures if f["stage"] == "catalog"), "no answer")
-        typer.echo(f"Error: all {summary.checked} watched ASINs failed to fetch ({first}); nothing was compared, "
-                   "no alert raised", err=True)
+        typer.echo(f"Error: {summary.error}; nothing was compared, no alert raised", err=True)
         raise typer.Exit(1)
     raise typer.Exit(3 if summary.new_alerts else 0)
 

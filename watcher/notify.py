@@ -52,7 +52,7 @@ def digest(
         f"{summary.failed} failed of {summary.checked} checked"
     ]
     if summary.status != "ok":
-        lines.append(f"この実行は完了していません / the run did not finish ({summary.status})")
+        lines.append(_safe(f"この実行は失敗しました / the run failed: {summary.error or summary.status}"))
     if not worth_sending(summary):
         lines.append("変更はありません / nothing changed")
     shown = 0

@@ -42,6 +42,7 @@ class RunSummary:
     resolved_alerts: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     status: str = "ok"
+    error: str | None = None  # why the run failed, when it did
     unlogged: int = field(default=0, repr=False)
 
     def fail(self, asin: str, stage: str, error: str | None) -> None:
@@ -67,6 +68,7 @@ class RunSummary:
             "run_id": self.run_id,
             "started_at": self.started_at,
             "status": self.status,
+            "error": self.error,
             **self.counts(),
             "parents_checked": self.parents_checked,
             "new_alerts": self.new_alerts,
@@ -147,7 +149,12 @@ def run(
             summary.status = "failed"
             _finish(db, summary, str(exc) if isinstance(exc, WatcherError) else f"{type(exc).__name__}: {exc}")
             raise
-        _finish(db, summary)
+        if summary.checked and summary.failed == summary.checked:
+            # Nothing was compared: a failed night, in `watcher runs` as in the exit code.
+            summary.status = "failed"
+            first = next((f["error"] for f in summary.failures if f["stage"] == "catalog"), "no answer")
+            summary.error = f"all {summary.checked} watched ASINs failed to fetch ({first})"
+        _finish(db, summary, summary.error)
     return summary
 
 
