@@ -180,3 +180,10 @@ def test_demo_never_overwrites_a_database_that_is_not_a_demo(env):
     assert invoke("demo", "--db", again).exit_code == 0
     second = invoke("demo", "--db", again)  # an earlier demo is started afresh
     assert second.exit_code == 0 and f"Then try, with --db {again}:" in second.output
+
+
+def test_version_and_top_level_help():
+    version = invoke("--version")
+    assert version.exit_code == 0 and version.output.startswith("watcher ")
+    top = invoke("--help")
+    assert top.exit_code == 0 and "Example: watcher import" in top.output

@@ -24,7 +24,8 @@ from .render import clean, describe, table, to_json
 from .timeutil import show, utc_now
 
 app = typer.Typer(
-    help="Watch Amazon listings for catalog hijacks: snapshots, history, alerts, evidence.",
+    help="Watch Amazon listings for catalog hijacks: snapshots, history, alerts, evidence.\n\n"
+    "Example: watcher import my-asins.txt && watcher run && watcher alerts",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -92,18 +93,22 @@ def _asin(value: str) -> str:
     return normalize_asin(value)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"watcher {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """watcher: a catalog-hijack watcher for Amazon sellers (Amazon.co.jp first).
 
     Example: watcher import my-asins.txt && watcher run && watcher alerts
     """
     _tolerant_streams()
-    if version:
-        typer.echo(f"watcher {__version__}")
-        raise typer.Exit(0)
 
 
 def _tolerant_streams() -> None:
