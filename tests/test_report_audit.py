@@ -248,7 +248,7 @@ def test_a_window_inside_the_changed_period_states_the_change(edb):
     image = next(f for f in case.facts if f.kind == "change" and f.data["field"] == "main_image")
     assert image.data["to"] == "61BlueBag01" and image.data["first_observed"] == "2026-11-02T18:10:00Z"
     assert e.changed_period == ("2026-11-01T18:10:00Z", "2026-11-04T18:10:00Z")
-    assert "from 2026-11-02 03:10 JST until 2026-11-05 03:10 JST" in case.requests_en[-1]
+    assert "between our checks at 2026-11-02 03:10 JST and 2026-11-05 03:10 JST" in case.requests_en[-1]
 
 
 def test_no_change_is_claimed_only_for_the_window(edb):
@@ -349,7 +349,7 @@ def test_an_earlier_episode_outside_the_window_stays_out(tmp_path):
     assert [t.after.version for t in e.transitions] == [4]
     assert e.changed_period == ("2026-11-03T18:10:00Z", None)  # the title change only, still shown
     case = build_case(e)
-    assert "from 2026-11-04 03:10 JST until now" in case.requests_en[-1]
+    assert "between our check at 2026-11-04 03:10 JST and now" in case.requests_en[-1]
     database.close()
 
 

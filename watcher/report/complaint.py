@@ -350,9 +350,15 @@ def _requests(e: Evidence, zone: str) -> tuple[tuple[str, ...], tuple[str, ...]]
         first, first_ja = show(start, zone), jtime(start, zone)
         last = jtime(back, zone) if back else "現在"
         last_en = show(back, zone) if back else "now"
-        ja.append(f"変更後の内容が表示されていた期間（{first_ja}以降{last}まで）のご注文で、商品ページと商品の相違を理由とする"
+        # Checks are nightly: the changed content was shown for part of this span, not
+        # necessarily all of it, so the span is given as the checks around it.
+        span_ja = f"当社の確認では{first_ja}と{last}の各確認時点の間" if back else \
+            f"当社の確認では{first_ja}の確認時点以降、現在まで"
+        span_en = f"at some point between our checks at {first} and {last_en}" if back else \
+            f"at some point between our check at {first} and now"
+        ja.append(f"変更後の内容が表示されていた期間（{span_ja}）のご注文で、商品ページと商品の相違を理由とする"
                   "返品が発生した場合、返品送料のご負担についてご検討いただけますと幸いです。")
-        en.append(f"For orders placed while the changed content was shown (from {first} until {last_en}) and returned "
+        en.append(f"For orders placed while the changed content was shown ({span_en}) and returned "
                   "because the product differed from the page, please consider covering the return shipping.")
     return tuple(ja), tuple(en)
 
