@@ -203,8 +203,9 @@ def remove(
 
     Example: watcher remove B0XXXXXXXX
     """
+    asin = _asin(asin)
     with _database(db, create=False) as (_, database):
-        store.remove_asin(database, _asin(asin), utc_now())
+        store.remove_asin(database, asin, utc_now())
     typer.echo(f"removed {asin}", err=True)
 
 

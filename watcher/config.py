@@ -174,7 +174,8 @@ def load_settings(
         )
     elif any(parts.values()):
         missing = ", ".join(name for name, value in parts.items() if not value)
-        raise ConfigError(f"SP-API credentials are incomplete: {missing} is not set")
+        verb = "is" if missing.count(",") == 0 else "are"
+        raise ConfigError(f"SP-API credentials are incomplete: {missing} {verb} not set")
     db_path = Path(db) if db else Path(env.get("WATCHER_DB") or "watcher.db")
     timeout = _number(pick("WATCHER_SPAPI_TIMEOUT", "timeout"), "WATCHER_SPAPI_TIMEOUT", 30.0, 1.0, 300.0)
     retries = int(_number(pick("WATCHER_SPAPI_RETRIES", "retries"), "WATCHER_SPAPI_RETRIES", 5, 1, 10))

@@ -87,7 +87,10 @@ def failure(error: str, when: Any, zone: str) -> str:
 
 
 def _safe(text: str) -> str:
-    text = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # Our own arrows and path separators as characters that need no escaping, so chats
+    # that show entities literally (not Slack) rarely meet one.
+    text = clean(text).replace(" -> ", " → ").replace(" > ", " › ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("@", "＠")
 
 
