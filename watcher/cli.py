@@ -513,7 +513,9 @@ def compare_images(
 ) -> None:
     """Compare two product images: same, recolored, different or edited (and low_res).
 
-    Exit 0 when they show the same picture, 3 otherwise.
+    Exit 0 when they show the same picture at a usable resolution; 3 when it differs or
+    NEW is low resolution (low_res); 2 for a missing file or bad link; 1 when an image
+    cannot be read or downloaded.
 
     Example: watcher compare-images registered.jpg https://m.media-amazon.com/images/I/xxxx.jpg
     """
