@@ -317,11 +317,13 @@ def run(
             if exc.exit_code == 1:  # a revoked token fails every night: the chat must hear it
                 _notify(settings, notify.failure(str(exc), utc_now(), settings.zone), quiet or json_out)
             raise
-        labels = {a["asin"]: store.label_of(database, a["asin"]) for a in summary.new_alerts}
-        open_alerts = len(store.alerts(database))
+        message = None
+        if settings.notify_url and (settings.notify_always or notify.worth_sending(summary)):
+            labels = {a["asin"]: store.label_of(database, a["asin"]) for a in summary.new_alerts}
+            message = notify.digest(summary, settings.zone, labels, len(store.alerts(database)))
     typer.echo(to_json(summary.to_json()) if json_out else _render_summary(summary, settings.zone))
-    if settings.notify_always or notify.worth_sending(summary):
-        _notify(settings, notify.digest(summary, settings.zone, labels, open_alerts), quiet or json_out)
+    if message is not None:
+        _notify(settings, message, quiet or json_out)
     if summary.status == "failed":
         # Nothing was compared: for cron this is a failed night, not a quiet one.
         typer.echo(f"Error: {summary.error}; nothing was compared, no alert raised", err=True)

@@ -10,6 +10,7 @@ are versioned separately because they come from separate calls that fail separat
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -205,11 +206,16 @@ def open_db(path: Path | str, create: bool = True) -> Database:
     return db
 
 
+@functools.cache
+def _known_migrations() -> frozenset[str]:
+    """Every migration this watcher has (all of them are pending on an empty database)."""
+    return frozenset(m.name for m in migrations.pending(Database(memory=True)))
+
+
 def _refuse_newer(db: Database, path: Path) -> None:
     """A database a newer watcher has migrated may hold what this one would misread:
     refuse it rather than write history the newer version cannot trust."""
-    known = {m.name for m in migrations.pending(Database(memory=True))}  # every one registered
-    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    unknown = [m.name for m in migrations.applied(db) if m.name not in _known_migrations()]
     if unknown:
         raise StoreError(
             f"{path} was written by a newer watcher (schema {unknown[-1]}); upgrade watcher to use it"
